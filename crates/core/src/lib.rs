@@ -1,0 +1,39 @@
+//! # unishare-core
+//!
+//! The contract every other unishare crate builds on:
+//!
+//! - the unified share model ([`Share`] and its parts), serialized exactly as the product
+//!   contract (`DESIGN.md` §2) describes;
+//! - [`ShareId`] / [`AccountName`], the gateway-wide identifiers;
+//! - the [`ShareProvider`] trait one crate per vendor implements, with its request and response
+//!   types ([`CreateShare`], [`UpdateShare`], [`Page`], [`RevokeOutcome`]);
+//! - [`Capabilities`], declared as data by every provider, and the one central check that turns
+//!   an unsupported option into an [`ErrorKind::Unsupported`] error;
+//! - [`Error`], the single error type (a kind plus a retryable flag plus context);
+//! - [`lenient`], serde helpers for the sloppy JSON vendors send;
+//! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe).
+#![deny(missing_docs)]
+
+pub mod capabilities;
+pub mod error;
+pub mod id;
+pub mod lenient;
+pub mod model;
+pub mod provider;
+pub mod request;
+pub mod retry;
+pub mod secret;
+
+pub use capabilities::{AudienceSet, Capabilities, PasswordRule, SourceForm};
+pub use error::{Error, ErrorKind, Result};
+pub use id::{AccountName, ShareId};
+pub use model::{
+    Audience, Owner, Permissions, Provider, Share, ShareStatus, ShareView, Source, SourceFile,
+    SourceKind, Stats,
+};
+pub use provider::{CallContext, ShareProvider};
+pub use request::{
+    CreateShare, Page, PageCursor, Patch, PermissionsInput, RevokeOutcome, SkippedRecord,
+    SourceInput, UpdateShare,
+};
+pub use secret::Secret;

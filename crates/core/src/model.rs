@@ -1,0 +1,463 @@
+//! The unified share model (`DESIGN.md` §2).
+//!
+//! Every field a vendor may not report is an `Option`, serialized as `null`: a missing counter
+//! is never turned into `0`.
+//!
+//! **Secrets.** A [`Share`] serialized on its own never contains `password`. To reveal it (for a
+//! caller holding the `secrets` scope) serialize [`Share::view`] with `reveal_secrets = true`.
+//! Forgetting to redact is therefore impossible; revealing is one explicit, greppable call.
+
+use crate::id::ShareId;
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Which vendor an account talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// Cloudreve v4 (community or Pro).
+    Cloudreve,
+    /// Huawei KooDrive OpenAPI.
+    Koodrive,
+}
+
+impl Provider {
+    /// The provider's name as used in JSON and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Cloudreve => "cloudreve",
+            Provider::Koodrive => "koodrive",
+        }
+    }
+
+    /// Every provider, in a stable order.
+    pub const ALL: [Provider; 2] = [Provider::Cloudreve, Provider::Koodrive];
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cloudreve" => Ok(Provider::Cloudreve),
+            "koodrive" => Ok(Provider::Koodrive),
+            other => Err(crate::Error::invalid_request(format!(
+                "unknown provider {other:?}: expected \"cloudreve\" or \"koodrive\""
+            ))),
+        }
+    }
+}
+
+/// Normalized state of a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareStatus {
+    /// The link works.
+    Active,
+    /// Past its expiry time or out of downloads.
+    Expired,
+    /// The shared file or folder was deleted.
+    SourceDeleted,
+    /// The vendor reports the link invalid for another reason.
+    Invalid,
+}
+
+impl ShareStatus {
+    /// The status as used in JSON and query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareStatus::Active => "active",
+            ShareStatus::Expired => "expired",
+            ShareStatus::SourceDeleted => "source_deleted",
+            ShareStatus::Invalid => "invalid",
+        }
+    }
+
+    /// Every status, in a stable order.
+    pub const ALL: [ShareStatus; 4] = [
+        ShareStatus::Active,
+        ShareStatus::Expired,
+        ShareStatus::SourceDeleted,
+        ShareStatus::Invalid,
+    ];
+}
+
+/// Who may open a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Anyone holding the link.
+    Anyone,
+    /// Users of the same organization.
+    Organization,
+    /// Named users, departments or groups.
+    Restricted,
+}
+
+impl Audience {
+    /// The audience as used in JSON and query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Anyone => "anyone",
+            Audience::Organization => "organization",
+            Audience::Restricted => "restricted",
+        }
+    }
+}
+
+/// What kind of thing is shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// One file.
+    File,
+    /// One folder.
+    Folder,
+    /// Several files.
+    Multiple,
+    /// The vendor does not say.
+    Unknown,
+}
+
+/// Per-link permissions; `None` means the vendor does not report that permission.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    /// Visitors may preview.
+    pub preview: Option<bool>,
+    /// Visitors may download.
+    pub download: Option<bool>,
+    /// Visitors may edit.
+    pub edit: Option<bool>,
+}
+
+/// Counters; `None` means the vendor does not report it (never invented as 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Times the link was opened.
+    pub views: Option<u64>,
+    /// Times content was downloaded through the link.
+    pub downloads: Option<u64>,
+    /// Times content was saved into another drive.
+    pub saves: Option<u64>,
+}
+
+/// One shared file, where the vendor lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// The vendor's file id.
+    pub id: String,
+    /// File name.
+    pub name: String,
+    /// Size in bytes, when reported.
+    pub size: Option<u64>,
+    /// MIME type, when reported.
+    pub mime_type: Option<String>,
+}
+
+/// What is shared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// File, folder, several files, or unknown.
+    pub kind: SourceKind,
+    /// The vendor's URI of the source, when it has one (Cloudreve `cloudreve://…`).
+    pub uri: Option<String>,
+    /// The shared files, where the vendor lists them.
+    #[serde(default)]
+    pub files: Vec<SourceFile>,
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Source {
+            kind: SourceKind::Unknown,
+            uri: None,
+            files: Vec::new(),
+        }
+    }
+}
+
+/// The owner of a link, when the vendor reports one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// The vendor's user id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// E-mail address, when visible.
+    pub email: Option<String>,
+}
+
+/// The unified share link.
+///
+/// `Serialize` writes the redacted form (no `password`, `url` without an embedded access
+/// code); use [`Share::view`] to choose.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Share {
+    /// `{account}:{native_id}`.
+    pub id: ShareId,
+    /// Configured account name.
+    pub account: String,
+    /// Vendor kind.
+    pub provider: Provider,
+    /// The vendor's own id, as a string.
+    pub native_id: String,
+    /// Display name.
+    pub name: String,
+    /// The link a person opens, without any embedded access code.
+    pub url: String,
+    /// The link with the access code embedded, where the vendor makes one (Cloudreve
+    /// `/s/{id}/{password}`). Sent as `url` only when secrets are revealed.
+    #[serde(default, skip_serializing)]
+    pub secret_url: Option<Secret>,
+    /// Vendor short code.
+    pub short_code: Option<String>,
+    /// Normalized state.
+    pub status: ShareStatus,
+    /// Who may open the link.
+    pub audience: Audience,
+    /// An access code is needed.
+    pub password_protected: bool,
+    /// The access code. Never serialized by `Share` itself: see [`Share::view`].
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// Creation time (UTC).
+    pub created_at: Option<DateTime<Utc>>,
+    /// Expiry time (UTC); `None` = never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Permissions; each `None` when not reported.
+    pub permissions: Permissions,
+    /// Counters; each `None` when not reported.
+    pub stats: Stats,
+    /// Downloads left before the link dies.
+    pub remaining_downloads: Option<i64>,
+    /// What is shared.
+    pub source: Source,
+    /// The owner, when reported.
+    pub owner: Option<Owner>,
+    /// The share message.
+    pub comment: Option<String>,
+    /// Vendor fields with no unified home, under their vendor names.
+    #[serde(default)]
+    pub vendor: Map<String, Value>,
+}
+
+impl Share {
+    /// A serializable view of this share that includes `password` (and the `url` with the
+    /// access code embedded) only when `reveal_secrets` is true.
+    pub fn view(&self, reveal_secrets: bool) -> ShareView<'_> {
+        ShareView {
+            share: self,
+            reveal_secrets,
+        }
+    }
+}
+
+impl Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view(false).serialize(serializer)
+    }
+}
+
+/// A [`Share`] as sent to a client, with or without its secrets.
+#[derive(Clone, Copy)]
+pub struct ShareView<'a> {
+    share: &'a Share,
+    reveal_secrets: bool,
+}
+
+impl ShareView<'_> {
+    /// The `url` this view shows.
+    pub fn url(&self) -> &str {
+        match (&self.share.secret_url, self.reveal_secrets) {
+            (Some(secret), true) => secret.expose(),
+            _ => &self.share.url,
+        }
+    }
+
+    /// The `password` this view shows.
+    pub fn password(&self) -> Option<&str> {
+        if self.reveal_secrets {
+            self.share.password.as_ref().map(Secret::expose)
+        } else {
+            None
+        }
+    }
+}
+
+/// The wire form, borrowed field by field so that no clone is needed to redact.
+#[derive(Serialize)]
+struct Repr<'a> {
+    id: &'a ShareId,
+    account: &'a str,
+    provider: Provider,
+    native_id: &'a str,
+    name: &'a str,
+    url: &'a str,
+    short_code: &'a Option<String>,
+    status: ShareStatus,
+    audience: Audience,
+    password_protected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+    created_at: &'a Option<DateTime<Utc>>,
+    expires_at: &'a Option<DateTime<Utc>>,
+    permissions: &'a Permissions,
+    stats: &'a Stats,
+    remaining_downloads: Option<i64>,
+    source: &'a Source,
+    owner: &'a Option<Owner>,
+    comment: &'a Option<String>,
+    vendor: &'a Map<String, Value>,
+}
+
+impl Serialize for ShareView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = self.share;
+        Repr {
+            id: &s.id,
+            account: &s.account,
+            provider: s.provider,
+            native_id: &s.native_id,
+            name: &s.name,
+            url: self.url(),
+            short_code: &s.short_code,
+            status: s.status,
+            audience: s.audience,
+            password_protected: s.password_protected,
+            password: self.password(),
+            created_at: &s.created_at,
+            expires_at: &s.expires_at,
+            permissions: &s.permissions,
+            stats: &s.stats,
+            remaining_downloads: s.remaining_downloads,
+            source: &s.source,
+            owner: &s.owner,
+            comment: &s.comment,
+            vendor: &s.vendor,
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::AccountName;
+    use serde_json::json;
+
+    pub(crate) fn sample() -> Share {
+        let account = AccountName::new("hq").unwrap();
+        Share {
+            id: ShareId::new(&account, "g2guA").unwrap(),
+            account: "hq".into(),
+            provider: Provider::Cloudreve,
+            native_id: "g2guA".into(),
+            name: "Inspirations".into(),
+            url: "http://localhost:5173/s/g2guA".into(),
+            secret_url: Some(Secret::new("http://localhost:5173/s/g2guA/gcqzfaze")),
+            short_code: Some("g2guA".into()),
+            status: ShareStatus::Active,
+            audience: Audience::Anyone,
+            password_protected: true,
+            password: Some(Secret::new("gcqzfaze")),
+            created_at: Some("2025-06-10T08:16:39Z".parse().unwrap()),
+            expires_at: None,
+            permissions: Permissions::default(),
+            stats: Stats {
+                views: Some(0),
+                downloads: Some(0),
+                saves: None,
+            },
+            remaining_downloads: None,
+            source: Source {
+                kind: SourceKind::Folder,
+                uri: None,
+                files: vec![],
+            },
+            owner: Some(Owner {
+                id: "bnUn".into(),
+                name: Some("Luke Skywalker".into()),
+                email: Some("luke@skywalker.com".into()),
+            }),
+            comment: None,
+            vendor: json!({"price": 20}).as_object().unwrap().clone(),
+        }
+    }
+
+    #[test]
+    fn serializes_as_the_contract_example() {
+        let v = serde_json::to_value(sample()).unwrap();
+        assert_eq!(v["id"], "hq:g2guA");
+        assert_eq!(v["provider"], "cloudreve");
+        assert_eq!(v["status"], "active");
+        assert_eq!(v["audience"], "anyone");
+        assert_eq!(v["created_at"], "2025-06-10T08:16:39Z");
+        assert_eq!(v["expires_at"], Value::Null);
+        assert_eq!(
+            v["permissions"],
+            json!({"preview": null, "download": null, "edit": null})
+        );
+        assert_eq!(
+            v["source"],
+            json!({"kind": "folder", "uri": null, "files": []})
+        );
+        assert_eq!(v["vendor"], json!({"price": 20}));
+    }
+
+    #[test]
+    fn null_counters_stay_null_and_zero_stays_zero() {
+        let v = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            v["stats"],
+            json!({"views": 0, "downloads": 0, "saves": null})
+        );
+        let back: Share = serde_json::from_value(v).unwrap();
+        assert_eq!(back.stats.saves, None);
+        assert_eq!(back.stats.views, Some(0));
+    }
+
+    #[test]
+    fn password_is_omitted_unless_revealed() {
+        let share = sample();
+        let plain = serde_json::to_value(&share).unwrap();
+        assert!(plain.get("password").is_none());
+        // Neither the password field nor the URL leaks the access code.
+        assert!(!plain.to_string().contains("gcqzfaze"), "{plain}");
+        let hidden = serde_json::to_value(share.view(false)).unwrap();
+        assert_eq!(hidden, plain);
+        assert_eq!(hidden["password_protected"], true);
+        assert_eq!(hidden["url"], "http://localhost:5173/s/g2guA");
+        let shown = serde_json::to_value(share.view(true)).unwrap();
+        assert_eq!(shown["password"], "gcqzfaze");
+        assert_eq!(shown["url"], "http://localhost:5173/s/g2guA/gcqzfaze");
+        // A view of a share without a password has no key even when revealing.
+        let mut open = share.clone();
+        open.password = None;
+        assert!(serde_json::to_value(open.view(true))
+            .unwrap()
+            .get("password")
+            .is_none());
+        // Debug never prints it.
+        assert!(!format!("{share:?}").contains("gcqzfaze"));
+    }
+
+    #[test]
+    fn round_trip_keeps_every_field() {
+        let mut share = sample();
+        share.secret_url = None;
+        let json = serde_json::to_string(&share.view(true)).unwrap();
+        let back: Share = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, share);
+        // The redacted form round-trips to the same share minus its secrets.
+        let back: Share = serde_json::from_str(&serde_json::to_string(&share).unwrap()).unwrap();
+        assert_eq!(back.password, None);
+        assert_eq!(back.name, share.name);
+    }
+}

@@ -1,0 +1,64 @@
+//! The contract one crate per vendor implements.
+
+use crate::capabilities::Capabilities;
+use crate::error::Result;
+use crate::id::AccountName;
+use crate::model::{Provider, Share};
+use crate::request::{CreateShare, Page, PageCursor, RevokeOutcome, UpdateShare};
+use async_trait::async_trait;
+
+/// Per-call context passed from the gateway to a provider.
+#[derive(Clone, Debug, Default)]
+pub struct CallContext {
+    /// The gateway request id, forwarded to vendors that take a trace id so that a vendor-side
+    /// trace can be matched to ours.
+    pub request_id: Option<String>,
+}
+
+impl CallContext {
+    /// A context carrying a request id.
+    pub fn with_request_id(id: impl Into<String>) -> Self {
+        CallContext {
+            request_id: Some(id.into()),
+        }
+    }
+}
+
+/// One configured vendor account, seen through the unified model.
+///
+/// Object-safe: the gateway holds `Arc<dyn ShareProvider>`. Implementations:
+/// - map the vendor's JSON into [`Share`] with ids `{account}:{native_id}`;
+/// - map every vendor error code into an [`crate::ErrorKind`] in one function;
+/// - call [`Capabilities::check_create`] / [`Capabilities::check_update`] before any vendor
+///   call, so an unsupported option is never silently dropped;
+/// - never put a secret in a log line, a `Debug` output or an error message.
+#[async_trait]
+pub trait ShareProvider: Send + Sync + 'static {
+    /// The vendor kind.
+    fn provider(&self) -> Provider;
+
+    /// The configured account name.
+    fn account(&self) -> &AccountName;
+
+    /// What this account can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// One page of the account's own shares, in the vendor's stable crawl order. `None` asks
+    /// for the first page; pass back [`Page::next`] for the following one. A short or empty
+    /// page is not the end: only `next == None` is.
+    async fn list_page(&self, cursor: Option<&PageCursor>, ctx: &CallContext) -> Result<Page>;
+
+    /// One share by its vendor id. Unknown (or, for vendors that cannot tell, expired) ids are
+    /// [`crate::ErrorKind::NotFound`].
+    async fn get(&self, native_id: &str, ctx: &CallContext) -> Result<Share>;
+
+    /// Creates a link and returns it as the vendor now reports it.
+    async fn create(&self, req: &CreateShare, ctx: &CallContext) -> Result<Share>;
+
+    /// Changes a link and returns it as the vendor now reports it.
+    async fn update(&self, native_id: &str, req: &UpdateShare, ctx: &CallContext) -> Result<Share>;
+
+    /// Revokes links, batching as the vendor allows; one outcome per id, in input order.
+    /// `Err` only when nothing could be attempted (e.g. authentication failed).
+    async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>>;
+}

@@ -1,0 +1,1 @@
+//! The unishare gateway (being built).
