@@ -75,8 +75,10 @@ impl fmt::Display for ErrorKind {
 /// Shorthand for results carrying [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The unishare error.
-pub struct Error {
+/// The unishare error. One pointer wide (the state is boxed), so `Result<T, Error>` stays small.
+pub struct Error(Box<Inner>);
+
+struct Inner {
     kind: ErrorKind,
     retryable: bool,
     message: String,
@@ -91,7 +93,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind`; `retryable` defaults from the kind.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             retryable: kind.default_retryable(),
             message: message.into(),
@@ -101,7 +103,7 @@ impl Error {
             capability: None,
             vendor_code: None,
             source: None,
-        }
+        }))
     }
 
     /// [`ErrorKind::InvalidRequest`].
@@ -117,7 +119,7 @@ impl Error {
     /// [`ErrorKind::Unsupported`] naming the capability the request needs.
     pub fn unsupported(capability: &'static str, message: impl Into<String>) -> Self {
         let mut e = Error::new(ErrorKind::Unsupported, message);
-        e.capability = Some(capability);
+        e.0.capability = Some(capability);
         e
     }
 
@@ -143,94 +145,94 @@ impl Error {
 
     /// Overrides the retryable flag.
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.0.retryable = retryable;
         self
     }
 
     /// Sets the account context.
     pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
+        self.0.account = Some(account.into());
         self
     }
 
     /// Sets the provider context.
     pub fn with_provider(mut self, provider: Provider) -> Self {
-        self.provider = Some(provider);
+        self.0.provider = Some(provider);
         self
     }
 
     /// Sets the operation context (`list`, `get`, `create`, `update`, `revoke`, `auth`...).
     pub fn with_operation(mut self, operation: &'static str) -> Self {
-        self.operation = Some(operation);
+        self.0.operation = Some(operation);
         self
     }
 
     /// Records the vendor's own error code.
     pub fn with_vendor_code(mut self, code: impl Into<String>) -> Self {
-        self.vendor_code = Some(code.into());
+        self.0.vendor_code = Some(code.into());
         self
     }
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.0.source = Some(Box::new(source));
         self
     }
 
     /// Fills account and provider context where not already set.
     pub fn in_account(mut self, account: &str, provider: Provider) -> Self {
-        if self.account.is_none() {
-            self.account = Some(account.to_owned());
+        if self.0.account.is_none() {
+            self.0.account = Some(account.to_owned());
         }
-        if self.provider.is_none() {
-            self.provider = Some(provider);
+        if self.0.provider.is_none() {
+            self.0.provider = Some(provider);
         }
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// Whether retrying the same call may succeed.
     pub fn is_retryable(&self) -> bool {
-        self.retryable
+        self.0.retryable
     }
 
     /// The message, without context.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The account the error happened on.
     pub fn account(&self) -> Option<&str> {
-        self.account.as_deref()
+        self.0.account.as_deref()
     }
 
     /// The provider the error happened on.
     pub fn provider(&self) -> Option<Provider> {
-        self.provider
+        self.0.provider
     }
 
     /// The operation that failed.
     pub fn operation(&self) -> Option<&'static str> {
-        self.operation
+        self.0.operation
     }
 
     /// The capability an [`ErrorKind::Unsupported`] error names.
     pub fn capability(&self) -> Option<&'static str> {
-        self.capability
+        self.0.capability
     }
 
     /// The vendor's own error code, when there was one.
     pub fn vendor_code(&self) -> Option<&str> {
-        self.vendor_code.as_deref()
+        self.0.vendor_code.as_deref()
     }
 
     /// `retry_after` of a [`ErrorKind::RateLimited`] error.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.kind {
+        match self.0.kind {
             ErrorKind::RateLimited { retry_after } => retry_after,
             _ => None,
         }
@@ -239,26 +241,26 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        match (&self.account, self.provider) {
+        write!(f, "{}", self.0.kind)?;
+        match (&self.0.account, self.0.provider) {
             (Some(a), Some(p)) => write!(f, " [{a} ({p})")?,
             (Some(a), None) => write!(f, " [{a}")?,
             (None, Some(p)) => write!(f, " [{p}")?,
             (None, None) => {}
         }
-        if self.account.is_some() || self.provider.is_some() {
-            if let Some(op) = self.operation {
+        if self.0.account.is_some() || self.0.provider.is_some() {
+            if let Some(op) = self.0.operation {
                 write!(f, " {op}")?;
             }
             f.write_str("]")?;
-        } else if let Some(op) = self.operation {
+        } else if let Some(op) = self.0.operation {
             write!(f, " [{op}]")?;
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(code) = &self.vendor_code {
+        write!(f, ": {}", self.0.message)?;
+        if let Some(code) = &self.0.vendor_code {
             write!(f, " (vendor code {code})")?;
         }
-        if let Some(cap) = self.capability {
+        if let Some(cap) = self.0.capability {
             write!(f, " (capability {cap})")?;
         }
         Ok(())
@@ -268,25 +270,25 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.kind)
-            .field("retryable", &self.retryable)
-            .field("message", &self.message);
-        if let Some(a) = &self.account {
+        d.field("kind", &self.0.kind)
+            .field("retryable", &self.0.retryable)
+            .field("message", &self.0.message);
+        if let Some(a) = &self.0.account {
             d.field("account", a);
         }
-        if let Some(p) = self.provider {
+        if let Some(p) = self.0.provider {
             d.field("provider", &p);
         }
-        if let Some(o) = self.operation {
+        if let Some(o) = self.0.operation {
             d.field("operation", &o);
         }
-        if let Some(c) = self.capability {
+        if let Some(c) = self.0.capability {
             d.field("capability", &c);
         }
-        if let Some(c) = &self.vendor_code {
+        if let Some(c) = &self.0.vendor_code {
             d.field("vendor_code", c);
         }
-        if let Some(s) = &self.source {
+        if let Some(s) = &self.0.source {
             d.field("source", &s.to_string());
         }
         d.finish()
@@ -295,7 +297,8 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
@@ -304,20 +307,21 @@ impl std::error::Error for Error {
 impl Clone for Error {
     /// Clones everything but the boxed source, which becomes its rendered text.
     fn clone(&self) -> Self {
-        Error {
-            kind: self.kind,
-            retryable: self.retryable,
-            message: self.message.clone(),
-            account: self.account.clone(),
-            provider: self.provider,
-            operation: self.operation,
-            capability: self.capability,
-            vendor_code: self.vendor_code.clone(),
+        Error(Box::new(Inner {
+            kind: self.0.kind,
+            retryable: self.0.retryable,
+            message: self.0.message.clone(),
+            account: self.0.account.clone(),
+            provider: self.0.provider,
+            operation: self.0.operation,
+            capability: self.0.capability,
+            vendor_code: self.0.vendor_code.clone(),
             source: self
+                .0
                 .source
                 .as_ref()
                 .map(|s| Box::new(SourceText(s.to_string())) as _),
-        }
+        }))
     }
 }
 
@@ -377,7 +381,7 @@ mod tests {
 
     #[test]
     fn clone_keeps_source_text() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "reset by peer");
+        let io = std::io::Error::other("reset by peer");
         let e = Error::upstream_unavailable("send failed").with_source(io);
         let c = e.clone();
         assert_eq!(

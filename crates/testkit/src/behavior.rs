@@ -285,7 +285,9 @@ async fn password_on_create(fx: &Fixture) -> Check {
     } else {
         Ok(())
     };
-    let _ = p.revoke(&[created.native_id.clone()], &ctx()).await;
+    let _ = p
+        .revoke(std::slice::from_ref(&created.native_id), &ctx())
+        .await;
     result
 }
 
