@@ -1,1 +1,124 @@
-fn main() {}
+//! The `unishare` command: `serve`, `demo`, `check-config`.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use unishare_gateway::server::{self, LogFormat};
+use unishare_gateway::{AppState, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "unishare",
+    version,
+    about = "One share-link API over many cloud-drive vendors"
+)]
+struct Cli {
+    /// Log format (the level comes from RUST_LOG, default info).
+    #[arg(long, value_enum, global = true, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API for the accounts in the config.
+    Serve {
+        /// Config file (TOML); also UNISHARE_CONFIG.
+        #[arg(long, env = "UNISHARE_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Run the gateway over built-in Cloudreve and KooDrive simulators (no credentials).
+    Demo {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Shares seeded in each simulated account.
+        #[arg(long, default_value_t = 320)]
+        shares: usize,
+    },
+    /// Validate a config file; with --probe, also call every vendor once.
+    CheckConfig {
+        /// Config file (TOML); also UNISHARE_CONFIG.
+        #[arg(long, env = "UNISHARE_CONFIG")]
+        config: Option<PathBuf>,
+        /// List one page of every account to check URLs and credentials.
+        #[arg(long)]
+        probe: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    server::init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { config } => serve(config).await,
+            Command::Demo { listen, shares } => unishare_gateway::demo::run(listen, shares).await,
+            Command::CheckConfig { config, probe } => check_config(config, probe).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Option<PathBuf>) -> Result<(), String> {
+    let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let listen = config.server.listen;
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    let listener = server::bind(listen).await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, accounts = state.accounts.len(), "unishare listening");
+    // Machine-readable line for scripts and tests that start the binary on port 0.
+    println!("listening on http://{addr}");
+    server::serve(state, listener, server::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn check_config(config: Option<PathBuf>, probe: bool) -> Result<(), String> {
+    let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+    println!(
+        "config ok: {} account(s), {} API key(s), listen {}",
+        config.accounts.len(),
+        config.api_keys.len(),
+        config.server.listen
+    );
+    if !probe {
+        return Ok(());
+    }
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    for account in &state.accounts {
+        let ctx = unishare_core::CallContext::default();
+        match account.provider.list_page(None, &ctx).await {
+            Ok(page) => println!(
+                "  {} ({}): ok, first page has {} share(s)",
+                account.name,
+                account.kind,
+                page.shares.len()
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("  {} ({}): FAILED: {e}", account.name, account.kind);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!("{failed} account(s) failed the probe"));
+    }
+    Ok(())
+}

@@ -1,1 +1,26 @@
-//! Being written.
+//! # unishare-cloudreve
+//!
+//! The unishare provider for **Cloudreve v4** share links (`GET/PUT/POST/DELETE /api/v4/share`),
+//! written from `shared/vendors/cloudreve-v4.md`:
+//!
+//! - [`CloudreveConfig`] / [`CloudreveAuth`]: site root, sign-in method (`password` or
+//!   `token`), retry policy and page size;
+//! - [`CloudreveProvider`]: the [`unishare_core::ShareProvider`] implementation;
+//! - [`CAPABILITIES`]: what a Cloudreve account can do, as data.
+//!
+//! Internals, one job per file: `client` (HTTP + envelope), `auth` (tokens), `error` (the one
+//! code → kind mapping), `dto` (wire types), `mapping` (wire → unified model).
+#![deny(missing_docs)]
+
+mod auth;
+mod capabilities;
+mod client;
+mod config;
+mod dto;
+mod error;
+mod mapping;
+mod provider;
+
+pub use capabilities::CAPABILITIES;
+pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};
+pub use provider::CloudreveProvider;

@@ -1,1 +1,32 @@
-//! The unishare gateway (being built).
+//! # unishare-gateway
+//!
+//! The unishare HTTP service: configuration ([`config`]), one account per configured vendor
+//! account ([`account`]) holding a snapshot of its shares ([`snapshot`]), the query engine
+//! ([`query`], [`sort`], [`cursor`]), API-key auth ([`auth`]), problem+json errors
+//! ([`problem`]), the routes ([`routes`], [`app::router`]), and the runners for `serve` and
+//! `demo` ([`server`], [`demo`]).
+#![deny(missing_docs)]
+
+pub mod account;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod cursor;
+pub mod demo;
+pub mod metrics;
+pub mod problem;
+pub mod query;
+pub mod registry;
+pub mod request_id;
+pub mod routes;
+pub mod secrets;
+pub mod server;
+pub mod snapshot;
+pub mod sort;
+pub mod state;
+
+pub use app::router;
+pub use config::Config;
+pub use state::AppState;

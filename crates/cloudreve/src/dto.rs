@@ -1,0 +1,152 @@
+//! Cloudreve v4 wire types, under the vendor's own field names
+//! (`vendors/cloudreve-v4.md` §1.2, §2.2, §2.4, §3, §4).
+//!
+//! Every field but the envelope `code` is optional and unknown fields are ignored, so a vendor
+//! change never fails a whole page; the mapper decides what a missing field means.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use unishare_core::lenient::{self, Code};
+
+/// The response envelope `{code, data?, msg, error?, correlation_id?}` (`pkg/serializer/response.go`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Envelope {
+    /// `0` = success.
+    #[serde(default, deserialize_with = "lenient::code")]
+    pub code: Option<Code>,
+    /// Omitted when nil or empty.
+    #[serde(default)]
+    pub data: Option<Value>,
+    /// Human-readable message, possibly empty.
+    #[serde(default)]
+    pub msg: Option<String>,
+    /// Server-side correlation id of a failure.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+}
+
+/// `POST /session/token` body.
+#[derive(Serialize)]
+pub(crate) struct LoginRequest<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// `POST /session/token/refresh` body.
+#[derive(Serialize)]
+pub(crate) struct RefreshRequest<'a> {
+    pub refresh_token: &'a str,
+}
+
+/// `Token` (`pkg/auth/jwt.go:46`).
+#[derive(Deserialize)]
+pub(crate) struct TokenDto {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub access_expires: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub refresh_expires: Option<DateTime<Utc>>,
+}
+
+/// Successful `POST /session/token` data: `{user, token}`.
+#[derive(Deserialize)]
+pub(crate) struct LoginData {
+    pub token: TokenDto,
+}
+
+/// `ListShareResponse` (`service/share/response.go`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListShareResponse {
+    /// `null` (not `[]`) when there are none. Records stay raw so that one bad record is
+    /// skipped instead of failing the page.
+    #[serde(default)]
+    pub shares: Option<Vec<Value>>,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// `PaginationResults` (`inventory/common.go:25`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Pagination {
+    /// Absent on the last page.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// `explorer.Share` (`service/explorer/response.go:320`), plus the Pro-only fields.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShareDto {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::i64_opt")]
+    pub remain_downloads: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub visited: Option<u64>,
+    /// Omitted when 0.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub downloaded: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub expires: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub unlocked: Option<bool>,
+    #[serde(default)]
+    pub password_protected: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::i64_opt")]
+    pub source_type: Option<i64>,
+    #[serde(default)]
+    pub owner: Option<OwnerDto>,
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub expired: Option<bool>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub show_readme: Option<bool>,
+    /// Kept raw: copied into `vendor` as sent.
+    #[serde(default)]
+    pub size: Option<Value>,
+    #[serde(default)]
+    pub is_private: Option<bool>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub share_view: Option<bool>,
+    #[serde(default)]
+    pub source_uri: Option<String>,
+    /// Pro only.
+    #[serde(default)]
+    pub price: Option<Value>,
+    /// Pro only.
+    #[serde(default)]
+    pub permission_setting: Option<Value>,
+}
+
+/// The redacted owner (`BuildUserRedacted`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct OwnerDto {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `PUT /share` and `POST /share/{id}` body (`ShareCreateService`).
+#[derive(Serialize)]
+pub(crate) struct ShareUpsertRequest<'a> {
+    pub uri: &'a str,
+    pub is_private: bool,
+    pub password: &'a str,
+    pub downloads: i64,
+    pub expire: i64,
+    pub share_view: bool,
+    pub show_readme: bool,
+}

@@ -1,0 +1,194 @@
+//! The one place where Cloudreve envelope codes become [`ErrorKind`]s
+//! (`vendors/cloudreve-v4.md` §1.4), plus the transport-level failures.
+
+use std::time::Duration;
+use unishare_core::{Error, ErrorKind};
+
+/// Which call answered: a few codes mean different things at sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// `POST /session/token`.
+    Login,
+    /// `POST /session/token/refresh`.
+    Refresh,
+    /// Any other API call.
+    Api,
+}
+
+/// Cloudreve's `401`: login required / access token invalid or expired.
+pub(crate) const CODE_LOGIN_REQUIRED: i64 = 401;
+/// Cloudreve's `40020`: credential invalid (refresh failed, or a refresh token used as access).
+pub(crate) const CODE_CREDENTIAL_INVALID: i64 = 40020;
+
+/// Maps a non-zero envelope code (with the vendor's `msg`) to an error. `0` is not an error and
+/// never reaches this function.
+pub(crate) fn map_code(code: i64, msg: &str, call: CallKind) -> Error {
+    let msg = clip(msg);
+    let err = match code {
+        203 if call == CallKind::Login => Error::upstream_auth(
+            "2FA is enabled on this account; a headless client cannot answer the one-time code: \
+             disable 2FA for this account or configure auth = {method=\"token\", refresh_token=...}",
+        ),
+        CODE_LOGIN_REQUIRED => Error::upstream_auth(format!(
+            "Cloudreve rejected the access token even after a refresh: {msg}"
+        )),
+        403 => Error::new(ErrorKind::Forbidden, format!("permission denied: {msg}")),
+        404 => Error::not_found(format!("not found: {msg}")),
+        40001 => Error::invalid_request(format!("Cloudreve rejected the parameters: {msg}")),
+        CODE_CREDENTIAL_INVALID if call == CallKind::Refresh => Error::upstream_auth(format!(
+            "Cloudreve rejected the refresh token (expired, revoked, or the password changed): {msg}"
+        )),
+        CODE_CREDENTIAL_INVALID => {
+            Error::upstream_auth(format!("Cloudreve rejected the credential: {msg}"))
+        }
+        40080 => Error::upstream_auth(format!(
+            "sign-in failed: wrong e-mail or password ({msg})"
+        )),
+        40017 => Error::upstream_auth(format!("sign-in failed: the account is banned ({msg})")),
+        40018 => Error::upstream_auth(format!(
+            "sign-in failed: the account is not activated ({msg})"
+        )),
+        40026 => Error::upstream_auth(format!(
+            "sign-in needs a captcha, which a headless client cannot solve ({msg}): disable \
+             the login captcha on the server or configure auth = {{method=\"token\", refresh_token=...}}"
+        )),
+        40007 => Error::new(
+            ErrorKind::Forbidden,
+            format!("the account's group may not create shares: {msg}"),
+        ),
+        40089 => Error::new(
+            ErrorKind::Forbidden,
+            format!("the token lacks the needed scope: {msg}"),
+        ),
+        50001 | 50002 | 50005 => {
+            Error::upstream_unavailable(format!("Cloudreve server error: {msg}"))
+        }
+        other => Error::upstream_protocol(format!("unexpected Cloudreve code {other}: {msg}")),
+    };
+    err.with_vendor_code(code.to_string())
+}
+
+/// A non-200 HTTP answer: the server (or a proxy in front of it) failed outside the envelope.
+pub(crate) fn http_status_error(status: u16, retry_after: Option<Duration>, body: &str) -> Error {
+    let snippet = body_snippet(body);
+    match status {
+        429 => Error::new(
+            ErrorKind::RateLimited { retry_after },
+            format!("HTTP 429 from Cloudreve or its proxy{snippet}"),
+        ),
+        408 | 500..=599 => {
+            Error::upstream_unavailable(format!("HTTP {status} from Cloudreve or its proxy{snippet}"))
+        }
+        404 => Error::upstream_protocol(format!(
+            "HTTP 404{snippet}: the path is unknown to the server; is base_url a Cloudreve v4 site root?"
+        )),
+        other => Error::upstream_protocol(format!(
+            "unexpected HTTP {other} from Cloudreve or its proxy{snippet}"
+        )),
+    }
+}
+
+/// A transport failure (connect, timeout, reset, truncated body).
+pub(crate) fn transport_error(err: reqwest::Error) -> Error {
+    let what = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "connection failed while reading the answer"
+    } else {
+        "request failed"
+    };
+    // reqwest's Display carries the URL; our URLs never hold secrets (tokens go in headers).
+    Error::upstream_unavailable(format!("Cloudreve {what}")).with_source(err.without_url())
+}
+
+/// A 200 answer whose body is not the JSON envelope.
+pub(crate) fn not_an_envelope(body: &str, why: &str) -> Error {
+    Error::upstream_protocol(format!(
+        "Cloudreve answered something that is not its JSON envelope ({why}){}",
+        body_snippet(body)
+    ))
+}
+
+fn body_snippet(body: &str) -> String {
+    let t = body.trim();
+    if t.is_empty() {
+        " with an empty body".to_owned()
+    } else {
+        format!(": {:?}", clip(t))
+    }
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 160;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_codes_map_to_kinds() {
+        use CallKind::*;
+        let cases: &[(i64, CallKind, ErrorKind, bool)] = &[
+            (203, Login, ErrorKind::UpstreamAuth, false),
+            (401, Api, ErrorKind::UpstreamAuth, false),
+            (403, Api, ErrorKind::Forbidden, false),
+            (404, Api, ErrorKind::NotFound, false),
+            (40001, Api, ErrorKind::InvalidRequest, false),
+            (40007, Api, ErrorKind::Forbidden, false),
+            (40017, Login, ErrorKind::UpstreamAuth, false),
+            (40018, Login, ErrorKind::UpstreamAuth, false),
+            (40020, Refresh, ErrorKind::UpstreamAuth, false),
+            (40020, Api, ErrorKind::UpstreamAuth, false),
+            (40026, Login, ErrorKind::UpstreamAuth, false),
+            (40080, Login, ErrorKind::UpstreamAuth, false),
+            (40089, Api, ErrorKind::Forbidden, false),
+            (50001, Api, ErrorKind::UpstreamUnavailable, true),
+            (50002, Login, ErrorKind::UpstreamUnavailable, true),
+            (50005, Api, ErrorKind::UpstreamUnavailable, true),
+            (-1, Api, ErrorKind::UpstreamProtocol, false),
+            (203, Api, ErrorKind::UpstreamProtocol, false),
+            (77777, Api, ErrorKind::UpstreamProtocol, false),
+        ];
+        for &(code, call, kind, retryable) in cases {
+            let e = map_code(code, "msg", call);
+            assert_eq!(e.kind(), kind, "{code} {call:?}");
+            assert_eq!(e.is_retryable(), retryable, "{code}");
+            assert_eq!(e.vendor_code(), Some(code.to_string().as_str()));
+        }
+        assert!(map_code(40026, "CAPTCHA not match.", Login)
+            .message()
+            .contains("captcha"));
+        assert!(map_code(40026, "", Login)
+            .message()
+            .contains("refresh_token"));
+        assert!(map_code(203, "", Login)
+            .message()
+            .contains("2FA is enabled"));
+        assert!(map_code(77777, "boom", Api).message().contains("77777"));
+    }
+
+    #[test]
+    fn http_statuses() {
+        let e = http_status_error(429, Some(Duration::from_secs(3)), "");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert!(e.is_retryable());
+        assert_eq!(
+            http_status_error(502, None, "<html>").kind(),
+            ErrorKind::UpstreamUnavailable
+        );
+        assert_eq!(
+            http_status_error(500, None, "").kind(),
+            ErrorKind::UpstreamUnavailable
+        );
+        let e = http_status_error(404, None, "404 page not found");
+        assert_eq!(e.kind(), ErrorKind::UpstreamProtocol);
+        assert!(!e.is_retryable());
+    }
+}

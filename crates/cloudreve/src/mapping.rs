@@ -1,0 +1,199 @@
+//! Cloudreve `Share` objects into the unified [`Share`] (`DESIGN.md` §2, mapping table), and the
+//! share-URL parser.
+
+use crate::dto::ShareDto;
+use serde_json::{Map, Value};
+use unishare_core::{
+    AccountName, Audience, Owner, Permissions, Provider, Secret, Share, ShareId, ShareStatus,
+    SkippedRecord, Source, SourceKind, Stats,
+};
+use url::Url;
+
+/// Maps one raw list/info record; a record that cannot be mapped is a [`SkippedRecord`].
+pub(crate) fn map_record(account: &AccountName, raw: Value) -> Result<Share, SkippedRecord> {
+    let native_id = raw
+        .get("id")
+        .and_then(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        })
+        .filter(|s| !s.is_empty());
+    let dto: ShareDto = serde_json::from_value(raw).map_err(|e| SkippedRecord {
+        native_id: native_id.clone(),
+        reason: format!("unreadable Cloudreve share: {e}"),
+    })?;
+    map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
+}
+
+/// Maps one decoded record.
+pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, String> {
+    let native_id = dto.id.ok_or("share without an id")?;
+    let id = ShareId::new(account, &native_id).map_err(|e| e.message().to_owned())?;
+    let vendor_url = dto
+        .url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("share without a url")?;
+    // Owner lists are always unlocked; a locked view (not the owner, no password) omits
+    // `downloaded`, so only an unlocked record's missing `downloaded` means 0.
+    let unlocked = dto.unlocked.unwrap_or(true);
+    let parsed = parse_share_url(&vendor_url);
+    let url_password = parsed
+        .as_ref()
+        .filter(|p| p.id == native_id)
+        .and_then(|p| p.password.clone());
+    let password = dto
+        .password
+        .filter(|p| !p.is_empty())
+        .or(url_password.clone());
+    let (url, secret_url) = match (&parsed, &url_password) {
+        (Some(p), Some(_)) if p.id == native_id => (p.public_url.clone(), Some(vendor_url)),
+        _ => (vendor_url, None),
+    };
+    let password_protected = dto.password_protected.unwrap_or(false)
+        || dto.is_private.unwrap_or(false)
+        || password.is_some();
+    let created_at = dto.created_at.filter(|t| t.timestamp() > 0);
+    let kind = match dto.source_type {
+        Some(0) => SourceKind::File,
+        Some(1) => SourceKind::Folder,
+        _ => SourceKind::Unknown,
+    };
+    let owner = dto.owner.and_then(|o| {
+        Some(Owner {
+            id: o.id?,
+            name: o.nickname.filter(|n| !n.is_empty()),
+            email: o.email.filter(|e| !e.is_empty()),
+        })
+    });
+    let mut vendor = Map::new();
+    let mut put = |key: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            vendor.insert(key.to_owned(), v);
+        }
+    };
+    put("price", dto.price);
+    put("unlocked", dto.unlocked.map(Value::Bool));
+    put("share_view", dto.share_view.map(Value::Bool));
+    put("show_readme", dto.show_readme.map(Value::Bool));
+    put("size", dto.size);
+    put("permission_setting", dto.permission_setting);
+    Ok(Share {
+        id,
+        account: account.as_str().to_owned(),
+        provider: Provider::Cloudreve,
+        short_code: Some(native_id.clone()),
+        native_id,
+        name: dto.name.unwrap_or_default(),
+        url,
+        secret_url: secret_url.map(Secret::new),
+        status: if dto.expired.unwrap_or(false) {
+            ShareStatus::Expired
+        } else {
+            ShareStatus::Active
+        },
+        audience: Audience::Anyone,
+        password_protected,
+        password: password.map(Secret::new),
+        created_at,
+        expires_at: dto.expires,
+        permissions: Permissions::default(),
+        stats: Stats {
+            views: dto.visited,
+            downloads: if unlocked {
+                Some(dto.downloaded.unwrap_or(0))
+            } else {
+                dto.downloaded
+            },
+            saves: None,
+        },
+        remaining_downloads: dto.remain_downloads,
+        source: Source {
+            kind,
+            uri: dto.source_uri.filter(|u| !u.is_empty()),
+            files: Vec::new(),
+        },
+        owner,
+        comment: None,
+        vendor,
+    })
+}
+
+/// A share URL `{site}/s/{id}[/{password}]`, taken apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShareUrl {
+    /// The share id.
+    pub id: String,
+    /// The password segment, when present.
+    pub password: Option<String>,
+    /// The URL without the password segment (and without a trailing slash).
+    pub public_url: String,
+}
+
+/// Parses `{site}/s/{id}` or `{site}/s/{id}/{password}` (a site may live under a sub-path;
+/// trailing slashes, queries and fragments are tolerated and dropped). `None` when the URL
+/// has no `/s/{id}` tail.
+pub(crate) fn parse_share_url(raw: &str) -> Option<ShareUrl> {
+    let mut url = Url::parse(raw.trim()).ok()?;
+    let segs: Vec<String> = url
+        .path_segments()?
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let n = segs.len();
+    let (id_at, password) = if n >= 2 && segs[n - 2] == "s" {
+        (n - 1, None)
+    } else if n >= 3 && segs[n - 3] == "s" {
+        (n - 2, Some(segs[n - 1].clone()))
+    } else {
+        return None;
+    };
+    let id = segs[id_at].clone();
+    if id.is_empty() {
+        return None;
+    }
+    {
+        let mut path = url.path_segments_mut().ok()?;
+        path.clear();
+        path.extend(&segs[..=id_at]);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Some(ShareUrl {
+        id,
+        password: password.filter(|p| !p.is_empty()),
+        public_url: url.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_urls() {
+        let p = parse_share_url("http://localhost:5173/s/g2guA/gcqzfaze").unwrap();
+        assert_eq!(p.id, "g2guA");
+        assert_eq!(p.password.as_deref(), Some("gcqzfaze"));
+        assert_eq!(p.public_url, "http://localhost:5173/s/g2guA");
+        let p = parse_share_url("https://d.example.com/s/8X9FD").unwrap();
+        assert_eq!((p.id.as_str(), p.password), ("8X9FD", None));
+        assert_eq!(p.public_url, "https://d.example.com/s/8X9FD");
+        let p = parse_share_url("https://d.example.com/s/8X9FD/").unwrap();
+        assert_eq!((p.id.as_str(), p.password), ("8X9FD", None));
+        assert_eq!(p.public_url, "https://d.example.com/s/8X9FD");
+        let p = parse_share_url("https://d.example.com/s/8X9FD/pw1/?x=1#f").unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.password.as_deref()),
+            ("8X9FD", Some("pw1"))
+        );
+        assert_eq!(p.public_url, "https://d.example.com/s/8X9FD");
+        // A site under a sub-path, even one named `s`.
+        let p = parse_share_url("https://h.example.com/cloud/s/abc").unwrap();
+        assert_eq!(p.public_url, "https://h.example.com/cloud/s/abc");
+        let p = parse_share_url("https://h.example.com/s/s/abc").unwrap();
+        assert_eq!((p.id.as_str(), p.password), ("abc", None));
+        assert!(parse_share_url("https://h.example.com/home").is_none());
+        assert!(parse_share_url("not a url").is_none());
+    }
+}

@@ -1,0 +1,455 @@
+//! One configured account: its provider, its current snapshot, and the crawl that refreshes it.
+//!
+//! Read path (DESIGN.md §1): a fresh snapshot is served as is; past `ttl` it is still served at
+//! once while one background crawl runs; if that crawl fails the old snapshot keeps being served
+//! (`stale`) until it is `max_stale` old, then the account reports its error (`failed`). With no
+//! snapshot yet, a request waits up to `cold_wait` for the shared crawl, then answers without
+//! the account (`syncing`) while the crawl goes on. See `docs/snapshot-cache.md`.
+
+use crate::snapshot::Snapshot;
+use chrono::{DateTime, Utc};
+use futures::future::{BoxFuture, FutureExt, Shared};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use unishare_core::{
+    AccountName, CallContext, Capabilities, Error, ErrorKind, Provider, Share, ShareProvider,
+};
+
+/// Cache timing of one account.
+#[derive(Clone, Copy, Debug)]
+pub struct CachePolicy {
+    /// Fresh this long.
+    pub ttl: Duration,
+    /// Served stale on vendor failure this long.
+    pub max_stale: Duration,
+    /// A cold request waits this long for the crawl.
+    pub cold_wait: Duration,
+    /// Most shares per account.
+    pub max_shares: usize,
+    /// After a failed crawl, no new crawl starts for this long.
+    pub failure_backoff: Duration,
+}
+
+/// How current an account's data is in a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Younger than `ttl`.
+    Fresh,
+    /// Older than `ttl` (a refresh runs), or the vendor fails and it is younger than `max_stale`.
+    Stale,
+    /// No snapshot yet; the first crawl is running.
+    Syncing,
+    /// No usable snapshot and the vendor fails.
+    Failed,
+}
+
+/// What a read of one account found.
+#[derive(Clone, Debug)]
+pub struct AccountRead {
+    /// The snapshot to serve, when there is one.
+    pub snapshot: Option<Arc<Snapshot>>,
+    /// Its state.
+    pub state: SyncState,
+    /// The latest vendor error, when the account is stale on error or failed.
+    pub error: Option<Error>,
+}
+
+#[derive(Clone)]
+struct Failure {
+    error: Error,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Data {
+    snapshot: Option<Arc<Snapshot>>,
+    failure: Option<Failure>,
+}
+
+enum Change {
+    Upsert(Arc<Share>),
+    Remove(String),
+}
+
+type CrawlFuture = Shared<BoxFuture<'static, Result<Arc<Snapshot>, Error>>>;
+
+/// Cache counters of one account.
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    /// Reads served from a fresh snapshot.
+    pub hit: AtomicU64,
+    /// Reads that found no snapshot.
+    pub miss: AtomicU64,
+    /// Reads served from a snapshot past its `ttl` (a refresh runs).
+    pub stale: AtomicU64,
+    /// Reads served from a stale snapshot because the vendor fails.
+    pub stale_on_error: AtomicU64,
+    /// Crawls that completed.
+    pub crawls_ok: AtomicU64,
+    /// Crawls that failed.
+    pub crawls_failed: AtomicU64,
+    /// Records skipped by the last crawls (cumulative).
+    pub skipped_records: AtomicU64,
+}
+
+/// One account.
+pub struct Account {
+    /// Name.
+    pub name: AccountName,
+    /// Vendor kind.
+    pub kind: Provider,
+    /// The adapter.
+    pub provider: Arc<dyn ShareProvider>,
+    /// What it can do.
+    pub capabilities: Capabilities,
+    /// Cache timing.
+    pub policy: CachePolicy,
+    /// Cache counters.
+    pub counters: CacheCounters,
+    data: RwLock<Data>,
+    crawl: Mutex<Option<CrawlFuture>>,
+    writes: Mutex<Vec<(Instant, Change)>>,
+    write_lock: Mutex<()>,
+    settled: AtomicBool,
+    last_crawl_ms: AtomicU64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Account {
+    /// A new account with no snapshot yet.
+    pub fn new(provider: Arc<dyn ShareProvider>, policy: CachePolicy) -> Arc<Account> {
+        Arc::new(Account {
+            name: provider.account().clone(),
+            kind: provider.provider(),
+            capabilities: provider.capabilities(),
+            provider,
+            policy,
+            counters: CacheCounters::default(),
+            data: RwLock::new(Data::default()),
+            crawl: Mutex::new(None),
+            writes: Mutex::new(Vec::new()),
+            write_lock: Mutex::new(()),
+            settled: AtomicBool::new(false),
+            last_crawl_ms: AtomicU64::new(0),
+        })
+    }
+
+    fn data(&self) -> std::sync::RwLockReadGuard<'_, Data> {
+        self.data.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn data_mut(&self) -> std::sync::RwLockWriteGuard<'_, Data> {
+        self.data.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True once the first crawl has finished, successfully or not (readiness).
+    pub fn settled(&self) -> bool {
+        self.settled.load(Ordering::Relaxed)
+    }
+
+    /// The current snapshot, without triggering anything.
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.data().snapshot.clone()
+    }
+
+    /// Duration of the last completed crawl, in milliseconds.
+    pub fn last_crawl_ms(&self) -> u64 {
+        self.last_crawl_ms.load(Ordering::Relaxed)
+    }
+
+    /// True while a crawl runs.
+    pub fn crawling(&self) -> bool {
+        lock(&self.crawl).is_some()
+    }
+
+    /// The latest crawl error and when it happened, if the last crawl failed.
+    pub fn last_error(&self) -> Option<(Error, Duration)> {
+        self.data()
+            .failure
+            .as_ref()
+            .map(|f| (f.error.clone(), f.at.elapsed()))
+    }
+
+    fn recently_failed(&self) -> Option<Error> {
+        let d = self.data();
+        d.failure
+            .as_ref()
+            .filter(|f| f.at.elapsed() < self.policy.failure_backoff)
+            .map(|f| f.error.clone())
+    }
+
+    /// Starts a crawl unless one runs; returns the shared crawl. The crawl runs in its own task,
+    /// so it goes on even when every waiter gives up.
+    pub fn start_crawl(self: &Arc<Self>) -> CrawlFuture {
+        let mut slot = lock(&self.crawl);
+        if let Some(c) = slot.as_ref() {
+            return c.clone();
+        }
+        let me = Arc::clone(self);
+        let handle = tokio::spawn(async move { me.crawl_and_install().await });
+        let fut = async move {
+            handle
+                .await
+                .unwrap_or_else(|e| Err(Error::internal(format!("crawl task ended: {e}"))))
+        }
+        .boxed()
+        .shared();
+        *slot = Some(fut.clone());
+        fut
+    }
+
+    /// Starts a background refresh when none runs and the vendor is not in failure backoff.
+    pub fn refresh_in_background(self: &Arc<Self>) {
+        if self.crawling() || self.recently_failed().is_some() {
+            return;
+        }
+        drop(self.start_crawl());
+    }
+
+    async fn crawl_and_install(self: Arc<Self>) -> Result<Arc<Snapshot>, Error> {
+        let started = Instant::now();
+        let span = tracing::info_span!("crawl", account = %self.name, provider = %self.kind);
+        let result = tracing::Instrument::instrument(self.crawl_all(), span).await;
+        let out = match result {
+            Ok((shares, skipped)) => {
+                let _w = lock(&self.write_lock);
+                let (upserts, removed) = self.changes_since(started);
+                let mut snap = Snapshot::build(
+                    self.name.clone(),
+                    self.kind,
+                    shares,
+                    started,
+                    Utc::now(),
+                    skipped,
+                );
+                if !upserts.is_empty() || !removed.is_empty() {
+                    snap = snap.with_changes(&upserts, &removed);
+                }
+                let snap = Arc::new(snap);
+                {
+                    let mut d = self.data_mut();
+                    d.snapshot = Some(Arc::clone(&snap));
+                    d.failure = None;
+                }
+                lock(&self.writes).retain(|(at, _)| *at >= started);
+                let ms = started.elapsed().as_millis() as u64;
+                self.last_crawl_ms.store(ms, Ordering::Relaxed);
+                self.counters.crawls_ok.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .skipped_records
+                    .fetch_add(skipped as u64, Ordering::Relaxed);
+                tracing::info!(account = %self.name, shares = snap.shares.len(), skipped, ms, "snapshot built");
+                Ok(snap)
+            }
+            Err(error) => {
+                self.counters.crawls_failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(account = %self.name, error = %error, "crawl failed; keeping the previous snapshot");
+                self.data_mut().failure = Some(Failure {
+                    error: error.clone(),
+                    at: Instant::now(),
+                });
+                Err(error)
+            }
+        };
+        self.settled.store(true, Ordering::Relaxed);
+        *lock(&self.crawl) = None;
+        out
+    }
+
+    async fn crawl_all(&self) -> Result<(Vec<Arc<Share>>, usize), Error> {
+        let ctx = CallContext::default();
+        let mut shares: Vec<Arc<Share>> = Vec::new();
+        let mut skipped = 0usize;
+        let mut cursor = None;
+        let mut pages = 0usize;
+        loop {
+            let page = self.provider.list_page(cursor.as_ref(), &ctx).await?;
+            pages += 1;
+            for s in &page.skipped {
+                tracing::warn!(account = %self.name, native_id = ?s.native_id, reason = %s.reason, "skipped a vendor record");
+            }
+            skipped += page.skipped.len();
+            shares.extend(page.shares.into_iter().map(Arc::new));
+            if shares.len() > self.policy.max_shares {
+                return Err(Error::new(
+                    ErrorKind::UpstreamProtocol,
+                    format!(
+                        "account has more than {} shares; raise cache.max_shares_per_account",
+                        self.policy.max_shares
+                    ),
+                )
+                .in_account(self.name.as_str(), self.kind)
+                .with_operation("list"));
+            }
+            match page.next {
+                None => break,
+                Some(next) if cursor.as_ref() == Some(&next) => {
+                    return Err(Error::upstream_protocol(format!(
+                        "vendor returned the same page cursor twice (after {pages} pages)"
+                    ))
+                    .in_account(self.name.as_str(), self.kind)
+                    .with_operation("list"));
+                }
+                Some(next) => cursor = Some(next),
+            }
+            if pages > self.policy.max_shares + 1000 {
+                return Err(Error::upstream_protocol("vendor list does not end")
+                    .in_account(self.name.as_str(), self.kind));
+            }
+        }
+        // A vendor may list a share twice while it changes under the crawl: keep the last.
+        let mut seen = std::collections::HashMap::with_capacity(shares.len());
+        for (i, s) in shares.iter().enumerate() {
+            seen.insert(s.native_id.clone(), i);
+        }
+        if seen.len() != shares.len() {
+            let keep: std::collections::HashSet<usize> = seen.into_values().collect();
+            let mut i = 0;
+            shares.retain(|_| {
+                let k = keep.contains(&i);
+                i += 1;
+                k
+            });
+        }
+        Ok((shares, skipped))
+    }
+
+    fn changes_since(&self, since: Instant) -> (Vec<Arc<Share>>, Vec<String>) {
+        let writes = lock(&self.writes);
+        let mut upserts: Vec<Arc<Share>> = Vec::new();
+        let mut removed = Vec::new();
+        for (at, change) in writes.iter() {
+            if *at < since {
+                continue;
+            }
+            match change {
+                Change::Upsert(s) => {
+                    removed.retain(|r: &String| *r != s.native_id);
+                    upserts.retain(|u| u.native_id != s.native_id);
+                    upserts.push(Arc::clone(s));
+                }
+                Change::Remove(id) => {
+                    upserts.retain(|u| u.native_id != *id);
+                    removed.push(id.clone());
+                }
+            }
+        }
+        (upserts, removed)
+    }
+
+    /// Reads the account for a request (see the module docs).
+    pub async fn read(self: &Arc<Self>) -> AccountRead {
+        let (snap, failure) = {
+            let d = self.data();
+            (d.snapshot.clone(), d.failure.clone())
+        };
+        if let Some(snap) = snap {
+            let age = snap.built_at.elapsed();
+            let failing = failure.as_ref().filter(|f| f.at >= snap.built_at);
+            if age <= self.policy.ttl {
+                self.counters.hit.fetch_add(1, Ordering::Relaxed);
+                return AccountRead {
+                    snapshot: Some(snap),
+                    state: SyncState::Fresh,
+                    error: None,
+                };
+            }
+            self.refresh_in_background();
+            return match failing {
+                Some(f) if age > self.policy.max_stale => AccountRead {
+                    snapshot: None,
+                    state: SyncState::Failed,
+                    error: Some(f.error.clone()),
+                },
+                Some(f) => {
+                    self.counters.stale_on_error.fetch_add(1, Ordering::Relaxed);
+                    AccountRead {
+                        snapshot: Some(snap),
+                        state: SyncState::Stale,
+                        error: Some(f.error.clone()),
+                    }
+                }
+                None => {
+                    self.counters.stale.fetch_add(1, Ordering::Relaxed);
+                    AccountRead {
+                        snapshot: Some(snap),
+                        state: SyncState::Stale,
+                        error: None,
+                    }
+                }
+            };
+        }
+        self.counters.miss.fetch_add(1, Ordering::Relaxed);
+        if let Some(error) = self.recently_failed() {
+            return AccountRead {
+                snapshot: None,
+                state: SyncState::Failed,
+                error: Some(error),
+            };
+        }
+        let crawl = self.start_crawl();
+        match tokio::time::timeout(self.policy.cold_wait, crawl).await {
+            Ok(Ok(snap)) => AccountRead {
+                snapshot: Some(snap),
+                state: SyncState::Fresh,
+                error: None,
+            },
+            Ok(Err(error)) => AccountRead {
+                snapshot: None,
+                state: SyncState::Failed,
+                error: Some(error),
+            },
+            Err(_) => AccountRead {
+                snapshot: None,
+                state: SyncState::Syncing,
+                error: None,
+            },
+        }
+    }
+
+    /// Applies a write made through the gateway to the snapshot at once (read-your-writes),
+    /// and records it so that a crawl running meanwhile does not undo it.
+    pub fn apply(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
+        let _w = lock(&self.write_lock);
+        {
+            let mut log = lock(&self.writes);
+            let now = Instant::now();
+            for s in &upserts {
+                log.push((now, Change::Upsert(Arc::clone(s))));
+            }
+            for r in &removed {
+                log.push((now, Change::Remove(r.clone())));
+            }
+            // Only a running crawl needs the log; keep it bounded regardless.
+            if log.len() > 100_000 {
+                let excess = log.len() - 100_000;
+                log.drain(..excess);
+            }
+        }
+        let current = self.data().snapshot.clone();
+        if let Some(snap) = current {
+            let next = Arc::new(snap.with_changes(&upserts, &removed));
+            self.data_mut().snapshot = Some(next);
+        }
+    }
+
+    /// When the data in the current snapshot was read from the vendor.
+    pub fn synced_at(&self) -> Option<DateTime<Utc>> {
+        self.data().snapshot.as_ref().map(|s| s.synced_at)
+    }
+}

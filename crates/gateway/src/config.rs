@@ -1,0 +1,546 @@
+//! Configuration (DESIGN.md §4): a TOML file overridden by `UNISHARE_<SECTION>__<KEY>`
+//! environment variables, read with figment, then validated into [`Config`]. Every error names
+//! the key (and the file) it is about.
+
+use crate::secrets::{take_secret, AuthTable};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use unishare_core::{AccountName, Provider, Secret};
+
+/// A configuration error: one line naming the key and the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn err(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+/// `[server]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Listen address.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Key that signs list cursors (`cursor_secret`, `cursor_secret_env`, `cursor_secret_file`);
+    /// generated at start when absent (cursors then die with the process).
+    #[serde(default, skip_serializing)]
+    pub cursor_secret: Option<String>,
+    /// Name of an environment variable holding the cursor secret.
+    #[serde(default)]
+    pub cursor_secret_env: Option<String>,
+    /// Path of a file holding the cursor secret.
+    #[serde(default)]
+    pub cursor_secret_file: Option<PathBuf>,
+    /// Longest time one HTTP request may take.
+    #[serde(default = "default_request_timeout", with = "duration_str")]
+    pub request_timeout: Duration,
+    /// Largest accepted request body, in bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+/// `[cache]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// A snapshot is fresh this long.
+    #[serde(default = "default_ttl", with = "duration_str")]
+    pub ttl: Duration,
+    /// A stale snapshot is served this long while the vendor fails.
+    #[serde(default = "default_max_stale", with = "duration_str")]
+    pub max_stale: Duration,
+    /// How long a request waits for a missing snapshot before answering without it.
+    #[serde(default = "default_cold_wait", with = "duration_str")]
+    pub cold_wait: Duration,
+    /// Most shares held per account; a crawl past it fails with a clear error.
+    #[serde(default = "default_max_shares")]
+    pub max_shares_per_account: usize,
+}
+
+/// `[upstream]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamSection {
+    /// Timeout of one vendor call attempt.
+    #[serde(default = "default_timeout", with = "duration_str")]
+    pub timeout: Duration,
+    /// Retries of an idempotent call after the first attempt.
+    #[serde(default = "default_retries")]
+    pub max_retries: u32,
+}
+
+/// `[[accounts]]` as written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSection {
+    /// Account name, `[a-z0-9_-]{1,64}`.
+    pub name: String,
+    /// `cloudreve` or `koodrive`.
+    pub provider: String,
+    /// The vendor's base URL.
+    pub base_url: String,
+    /// `{ method = "...", ... }`.
+    #[serde(skip_serializing)]
+    pub auth: BTreeMap<String, String>,
+    /// Vendor page size for crawls (default: the vendor maximum, 100).
+    #[serde(default)]
+    pub page_size: Option<u32>,
+}
+
+/// `[[api_keys]]` as written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeySection {
+    /// Key name (shown in audit logs).
+    pub name: String,
+    /// SHA-256 hex of the key.
+    #[serde(default)]
+    pub key_sha256: Option<String>,
+    /// The key itself (discouraged; prefer `key_sha256`, `key_env` or `key_file`).
+    #[serde(default, skip_serializing)]
+    pub key: Option<String>,
+    /// Environment variable holding the key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the key.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// Subset of `read`, `write`, `secrets`.
+    pub scopes: Vec<String>,
+    /// `["*"]` or account names.
+    pub accounts: Vec<String>,
+}
+
+/// The whole file as written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[server]`.
+    #[serde(default = "default_server")]
+    pub server: ServerSection,
+    /// `[cache]`.
+    #[serde(default = "default_cache")]
+    pub cache: CacheSection,
+    /// `[upstream]`.
+    #[serde(default = "default_upstream")]
+    pub upstream: UpstreamSection,
+    /// `[[accounts]]`.
+    #[serde(default)]
+    pub accounts: Vec<AccountSection>,
+    /// `[[api_keys]]`.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeySection>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_body() -> usize {
+    64 * 1024
+}
+fn default_ttl() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_stale() -> Duration {
+    Duration::from_secs(600)
+}
+fn default_cold_wait() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_max_shares() -> usize {
+    1_000_000
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_server() -> ServerSection {
+    ServerSection {
+        listen: default_listen(),
+        cursor_secret: None,
+        cursor_secret_env: None,
+        cursor_secret_file: None,
+        request_timeout: default_request_timeout(),
+        max_body_bytes: default_max_body(),
+    }
+}
+fn default_cache() -> CacheSection {
+    CacheSection {
+        ttl: default_ttl(),
+        max_stale: default_max_stale(),
+        cold_wait: default_cold_wait(),
+        max_shares_per_account: default_max_shares(),
+    }
+}
+fn default_upstream() -> UpstreamSection {
+    UpstreamSection {
+        timeout: default_timeout(),
+        max_retries: default_retries(),
+    }
+}
+
+/// Durations as humantime strings (`"30s"`, `"10m"`, `"1h 30m"`).
+pub mod duration_str {
+    use super::*;
+
+    /// Writes a duration as a humantime string.
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    /// Reads a humantime string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(s.trim()).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "invalid duration {s:?} ({e}); write e.g. \"30s\", \"10m\""
+            ))
+        })
+    }
+}
+
+/// How one account authenticates, with secrets resolved.
+#[derive(Clone, Debug)]
+pub enum AccountAuth {
+    /// Cloudreve e-mail + password.
+    CloudrevePassword {
+        /// Sign-in e-mail.
+        email: String,
+        /// Password.
+        password: Secret,
+    },
+    /// Cloudreve refresh token.
+    CloudreveToken {
+        /// Refresh token.
+        refresh_token: Secret,
+    },
+    /// KooDrive HMAC app signing.
+    KooDriveApp {
+        /// AppId.
+        app_id: String,
+        /// AppSecret.
+        app_secret: Secret,
+        /// User acted for.
+        user_id: String,
+    },
+    /// KooDrive user token + session id.
+    KooDriveToken {
+        /// The token as issued.
+        token: Secret,
+        /// The session id.
+        session_id: Secret,
+    },
+}
+
+/// One validated account.
+#[derive(Clone, Debug)]
+pub struct AccountConfig {
+    /// Account name.
+    pub name: AccountName,
+    /// Vendor.
+    pub provider: Provider,
+    /// Vendor base URL.
+    pub base_url: String,
+    /// Credentials.
+    pub auth: AccountAuth,
+    /// Crawl page size.
+    pub page_size: Option<u32>,
+}
+
+/// An API key scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Read shares.
+    Read,
+    /// Create, change, revoke.
+    Write,
+    /// See passwords.
+    Secrets,
+}
+
+/// One validated API key.
+#[derive(Clone, Debug)]
+pub struct ApiKeyConfig {
+    /// Name.
+    pub name: String,
+    /// SHA-256 of the key.
+    pub sha256: [u8; 32],
+    /// Scopes.
+    pub scopes: HashSet<Scope>,
+    /// `None` = every account.
+    pub accounts: Option<HashSet<String>>,
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerSection,
+    /// Resolved cursor secret.
+    pub cursor_secret: Option<Secret>,
+    /// `[cache]`.
+    pub cache: CacheSection,
+    /// `[upstream]`.
+    pub upstream: UpstreamSection,
+    /// Accounts.
+    pub accounts: Vec<AccountConfig>,
+    /// API keys.
+    pub api_keys: Vec<ApiKeyConfig>,
+}
+
+impl Config {
+    /// Loads `file` (when given), then `UNISHARE_*` environment overrides, and validates.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(RawConfig::empty()));
+        let origin = match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(err(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
+                }
+                fig = fig.merge(Toml::file(path));
+                path.display().to_string()
+            }
+            None => "(no file)".to_string(),
+        };
+        fig = fig.merge(Env::prefixed("UNISHARE_").split("__").ignore(&["config"]));
+        Config::from_figment(fig, &origin)
+    }
+
+    /// Parses TOML text (used by the demo and by tests), then validates.
+    pub fn from_toml_str(toml: &str, origin: &str) -> Result<Config, ConfigError> {
+        let fig = Figment::from(Serialized::defaults(RawConfig::empty())).merge(Toml::string(toml));
+        Config::from_figment(fig, origin)
+    }
+
+    fn from_figment(fig: Figment, origin: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = fig.extract().map_err(|e| {
+            let mut msg = String::new();
+            for e in e {
+                let path = e.path.join(".");
+                if !msg.is_empty() {
+                    msg.push_str("; ");
+                }
+                if path.is_empty() {
+                    msg.push_str(&e.kind.to_string());
+                } else {
+                    msg.push_str(&format!("key `{path}`: {}", e.kind));
+                }
+            }
+            err(format!("{origin}: {msg}"))
+        })?;
+        raw.validate(origin)
+    }
+}
+
+impl RawConfig {
+    fn empty() -> RawConfig {
+        RawConfig {
+            server: default_server(),
+            cache: default_cache(),
+            upstream: default_upstream(),
+            accounts: Vec::new(),
+            api_keys: Vec::new(),
+        }
+    }
+
+    /// Validates and resolves secrets.
+    pub fn validate(self, origin: &str) -> Result<Config, ConfigError> {
+        let at = |key: &str, msg: String| err(format!("{origin}: key `{key}`: {msg}"));
+        if self.cache.max_stale < self.cache.ttl {
+            return Err(at("cache.max_stale", "must be at least cache.ttl".into()));
+        }
+        if self.upstream.timeout.is_zero() {
+            return Err(at("upstream.timeout", "must be more than 0".into()));
+        }
+        if self.upstream.max_retries > 10 {
+            return Err(at("upstream.max_retries", "must be at most 10".into()));
+        }
+        let mut names = HashSet::new();
+        let mut accounts = Vec::new();
+        for (i, a) in self.accounts.into_iter().enumerate() {
+            let key = |k: &str| format!("accounts[{i}].{k}");
+            let name = AccountName::new(a.name.clone())
+                .map_err(|e| at(&key("name"), e.message().to_string()))?;
+            if !names.insert(a.name.clone()) {
+                return Err(at(
+                    &key("name"),
+                    format!("duplicate account name {:?}", a.name),
+                ));
+            }
+            let provider: Provider = a
+                .provider
+                .parse()
+                .map_err(|e: unishare_core::Error| at(&key("provider"), e.message().to_string()))?;
+            let base = url::Url::parse(&a.base_url)
+                .map_err(|e| at(&key("base_url"), format!("not a URL ({e})")))?;
+            if !matches!(base.scheme(), "http" | "https") {
+                return Err(at(&key("base_url"), "must be http(s)".into()));
+            }
+            if let Some(ps) = a.page_size {
+                if !(1..=100).contains(&ps) {
+                    return Err(at(&key("page_size"), "must be 1 to 100".into()));
+                }
+            }
+            let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
+            let method = table.take_plain("method")?;
+            let auth = match (provider, method.as_str()) {
+                (Provider::Cloudreve, "password") => AccountAuth::CloudrevePassword {
+                    email: table.take_plain("email")?,
+                    password: take_secret(&mut table, "password")?,
+                },
+                (Provider::Cloudreve, "token") => AccountAuth::CloudreveToken {
+                    refresh_token: take_secret(&mut table, "refresh_token")?,
+                },
+                (Provider::Koodrive, "app") => AccountAuth::KooDriveApp {
+                    app_id: table.take_plain("app_id")?,
+                    app_secret: take_secret(&mut table, "app_secret")?,
+                    user_id: table.take_plain("user_id")?,
+                },
+                (Provider::Koodrive, "token") => AccountAuth::KooDriveToken {
+                    token: take_secret(&mut table, "token")?,
+                    session_id: take_secret(&mut table, "session_id")?,
+                },
+                (p, m) => {
+                    let allowed = match p {
+                        Provider::Cloudreve => "\"password\" or \"token\"",
+                        Provider::Koodrive => "\"app\" or \"token\"",
+                    };
+                    return Err(at(
+                        &key("auth.method"),
+                        format!("unknown method {m:?} for {p}: expected {allowed}"),
+                    ));
+                }
+            };
+            table.finish()?;
+            accounts.push(AccountConfig {
+                name,
+                provider,
+                base_url: a.base_url,
+                auth,
+                page_size: a.page_size,
+            });
+        }
+        let mut api_keys = Vec::new();
+        let mut key_names = HashSet::new();
+        for (i, k) in self.api_keys.into_iter().enumerate() {
+            let key = |f: &str| format!("api_keys[{i}].{f}");
+            if k.name.trim().is_empty() {
+                return Err(at(&key("name"), "must not be empty".into()));
+            }
+            if !key_names.insert(k.name.clone()) {
+                return Err(at(&key("name"), format!("duplicate key name {:?}", k.name)));
+            }
+            let mut table =
+                AuthTable::new(BTreeMap::new(), format!("api_keys[{i}]"), origin.into());
+            if let Some(v) = k.key {
+                table.insert("key", v);
+            }
+            if let Some(v) = k.key_env {
+                table.insert("key_env", v);
+            }
+            if let Some(v) = k.key_file {
+                table.insert("key_file", v.display().to_string());
+            }
+            let sha256 = match (k.key_sha256, table.is_empty()) {
+                (Some(hexed), true) => {
+                    let bytes = hex::decode(hexed.trim())
+                        .ok()
+                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                        .ok_or_else(|| at(&key("key_sha256"), "must be 64 hex digits".into()))?;
+                    bytes
+                }
+                (None, false) => {
+                    let secret = take_secret(&mut table, "key")?;
+                    if secret.expose().len() < 16 {
+                        return Err(at(&key("key"), "must be at least 16 characters".into()));
+                    }
+                    crate::auth::sha256(secret.expose())
+                }
+                _ => {
+                    return Err(at(
+                        &key("key_sha256"),
+                        "give exactly one of key_sha256, key, key_env, key_file".into(),
+                    ))
+                }
+            };
+            let mut scopes = HashSet::new();
+            for s in &k.scopes {
+                scopes.insert(match s.as_str() {
+                    "read" => Scope::Read,
+                    "write" => Scope::Write,
+                    "secrets" => Scope::Secrets,
+                    other => {
+                        return Err(at(
+                            &key("scopes"),
+                            format!("unknown scope {other:?}: expected read, write, secrets"),
+                        ))
+                    }
+                });
+            }
+            let accounts_allowed = if k.accounts.iter().any(|a| a == "*") {
+                None
+            } else {
+                for a in &k.accounts {
+                    if !names.contains(a) {
+                        return Err(at(&key("accounts"), format!("unknown account {a:?}")));
+                    }
+                }
+                Some(k.accounts.iter().cloned().collect())
+            };
+            api_keys.push(ApiKeyConfig {
+                name: k.name,
+                sha256,
+                scopes,
+                accounts: accounts_allowed,
+            });
+        }
+        let mut cs = AuthTable::new(BTreeMap::new(), "server".into(), origin.into());
+        if let Some(v) = self.server.cursor_secret.clone() {
+            cs.insert("cursor_secret", v);
+        }
+        if let Some(v) = self.server.cursor_secret_env.clone() {
+            cs.insert("cursor_secret_env", v);
+        }
+        if let Some(v) = &self.server.cursor_secret_file {
+            cs.insert("cursor_secret_file", v.display().to_string());
+        }
+        let cursor_secret = if cs.is_empty() {
+            None
+        } else {
+            Some(take_secret(&mut cs, "cursor_secret")?)
+        };
+        if api_keys.is_empty() && !self.server.listen.ip().is_loopback() {
+            return Err(at(
+                "server.listen",
+                format!(
+                    "{} is not a loopback address and no [[api_keys]] are configured: \
+                     anonymous access is only allowed on loopback",
+                    self.server.listen
+                ),
+            ));
+        }
+        Ok(Config {
+            server: self.server,
+            cursor_secret,
+            cache: self.cache,
+            upstream: self.upstream,
+            accounts,
+            api_keys,
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! `unishare demo`: simulated Cloudreve and KooDrive accounts with seeded shares, the gateway in
+//! front of them, and ready-to-paste commands. No credentials, nothing to install.
+
+use crate::config::{Config, RawConfig};
+use crate::state::AppState;
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use std::net::SocketAddr;
+use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
+use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
+
+/// The demo configuration (`config/demo.toml`), with simulator URLs filled in at start.
+pub const DEMO_TOML: &str = include_str!("../../../config/demo.toml");
+
+/// Running simulators; dropping them stops them.
+pub struct DemoVendors {
+    /// The Cloudreve simulator.
+    pub cloudreve: CloudreveSim,
+    /// The KooDrive simulator.
+    pub koodrive: KooDriveSim,
+}
+
+/// Starts both simulators with `shares` seeded shares each.
+pub async fn start_vendors(shares: usize) -> std::io::Result<DemoVendors> {
+    let cloudreve = CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: shares,
+        ..CloudreveSimConfig::default()
+    })
+    .await?;
+    let koodrive = KooDriveSim::start(KooDriveSimConfig {
+        seed_shares: shares,
+        ..KooDriveSimConfig::default()
+    })
+    .await?;
+    Ok(DemoVendors {
+        cloudreve,
+        koodrive,
+    })
+}
+
+/// The demo config pointed at the running simulators and listening on `listen`.
+pub fn demo_config(vendors: &DemoVendors, listen: SocketAddr) -> Result<Config, String> {
+    let mut raw: RawConfig = Figment::new()
+        .merge(Toml::string(DEMO_TOML))
+        .extract()
+        .map_err(|e| format!("config/demo.toml: {e}"))?;
+    raw.server.listen = listen;
+    for account in &mut raw.accounts {
+        account.base_url = match account.provider.as_str() {
+            "cloudreve" => vendors.cloudreve.base_url(),
+            _ => vendors.koodrive.base_url(),
+        };
+    }
+    raw.validate("config/demo.toml").map_err(|e| e.to_string())
+}
+
+/// Runs the demo until Ctrl-C.
+pub async fn run(listen: SocketAddr, shares: usize) -> Result<(), String> {
+    let vendors = start_vendors(shares)
+        .await
+        .map_err(|e| format!("starting the simulators: {e}"))?;
+    let config = demo_config(&vendors, listen)?;
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    let listener = crate::server::bind(listen).await.map_err(|e| {
+        format!("{e} (another program uses the port; try `unishare demo --listen 127.0.0.1:0`)")
+    })?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    print_banner(addr, &vendors, shares);
+    crate::server::serve(state, listener, crate::server::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
+    let base = format!("http://{addr}");
+    println!(
+        "\nunishare demo is running on {base}\n\
+         \n  simulated Cloudreve  (account \"hq\"): {} with {shares} shares\
+         \n  simulated KooDrive   (account \"cn\"): {} with {shares} shares\
+         \n\nTry:\n\
+         \n  curl -s '{base}/v1/shares?limit=5' | jq .\
+         \n  curl -s '{base}/v1/shares?sort=views&order=desc&limit=10' | jq '.shares[] | {{id, name, stats}}'\
+         \n  curl -s '{base}/v1/shares?status=expired&provider=koodrive&limit=5' | jq .\
+         \n  curl -s '{base}/v1/shares?q=report&password_protected=true' | jq '.total'\
+         \n  curl -s '{base}/v1/accounts' | jq .\
+         \n  curl -s '{base}/v1/shares/hq:<id>' | jq .\
+         \n  curl -s -X POST '{base}/v1/accounts/hq/shares' -H 'content-type: application/json' \\\
+         \n       -d '{{\"source\": {{\"uri\": \"cloudreve://my/Reports\"}}, \"password\": \"s3cret12\", \"max_downloads\": 10}}' | jq .\
+         \n  curl -s -X PATCH '{base}/v1/shares/hq:<id>' -H 'content-type: application/json' -d '{{\"expires_at\": \"2027-01-31T00:00:00Z\"}}' | jq .\
+         \n  curl -s -X DELETE '{base}/v1/shares/hq:<id>' -i\
+         \n  curl -s '{base}/readyz'\
+         \n\nPress Ctrl-C to stop.\n",
+        vendors.cloudreve.base_url(),
+        vendors.koodrive.base_url(),
+    );
+}

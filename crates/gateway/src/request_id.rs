@@ -1,0 +1,75 @@
+//! Request ids, the per-request span, and the request timeout, in one middleware.
+//!
+//! The id comes from the client's `x-request-id` when it is sane (1–128 visible ASCII
+//! characters), else a new UUID. It is kept in a task-local so that the one error conversion
+//! (`problem.rs`) can put it in every problem document, and it is echoed in `x-request-id`.
+
+use crate::problem::ApiError;
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+use tracing::Instrument;
+use unishare_core::Error;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The header.
+pub const HEADER: &str = "x-request-id";
+
+/// The current request's id, or `"-"` outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".to_string())
+}
+
+fn sane(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    let ok = (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| s.to_owned())
+}
+
+/// The middleware: assigns the id, opens the span, enforces `timeout`, echoes the id.
+pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(HEADER)
+        .and_then(sane)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route);
+    let started = std::time::Instant::now();
+    let fut = REQUEST_ID.scope(id.clone(), async move {
+        match tokio::time::timeout(timeout, next.run(req)).await {
+            Ok(resp) => resp,
+            Err(_) => ApiError(Error::upstream_unavailable(format!(
+                "the request took longer than {} s",
+                timeout.as_secs()
+            )))
+            .into_response(),
+        }
+    });
+    let mut resp = fut.instrument(span.clone()).await;
+    let status = resp.status().as_u16();
+    span.in_scope(|| {
+        tracing::debug!(
+            status,
+            ms = started.elapsed().as_millis() as u64,
+            "request done"
+        );
+    });
+    crate::metrics::record_http(&route, status, started.elapsed());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(HEADER, v);
+    }
+    resp
+}

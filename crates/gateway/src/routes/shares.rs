@@ -1,0 +1,89 @@
+//! `GET /v1/shares/{id}`.
+
+use crate::auth::Principal;
+use crate::config::Scope;
+use crate::problem::ApiError;
+use crate::request_id::current_request_id;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::sync::Arc;
+use unishare_core::{CallContext, Error, ErrorKind, ShareStatus};
+
+fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
+    let mut refresh = false;
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match (&*k, &*v) {
+            ("refresh", "true" | "1") => refresh = true,
+            ("refresh", "false" | "0") => refresh = false,
+            ("refresh", _) => {
+                return Err(ApiError(Error::invalid_request(
+                    "refresh must be true or false",
+                )))
+            }
+            (other, _) => {
+                return Err(ApiError(Error::invalid_request(format!(
+                    "unknown query parameter {:?}",
+                    other.chars().take(64).collect::<String>()
+                ))))
+            }
+        }
+    }
+    Ok(refresh)
+}
+
+/// `GET /v1/shares/{id}[?refresh=true]`.
+///
+/// From the snapshot by default. With `refresh=true` (or when the account has no snapshot)
+/// the vendor is asked and the snapshot updated. A vendor `not_found` for a share the snapshot
+/// knows as expired or invalid (Cloudreve answers 404 for expired links) returns the snapshot's
+/// copy; for one it knows as active, the share is gone: 404, and it leaves the snapshot.
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(raw_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Read)?;
+    let refresh = parse_refresh(raw.as_deref())?;
+    let (id, account) = super::resolve(&state, &principal, &raw_id)?;
+    let reveal = principal.reveals_secrets();
+    let snapshot = if refresh {
+        account.current()
+    } else {
+        account.read().await.snapshot
+    };
+    if !refresh {
+        if let Some(snap) = &snapshot {
+            return match snap.get(id.native_id()) {
+                Some(s) => Ok(Json(s.view(reveal)).into_response()),
+                None => Err(ApiError(Error::not_found(format!("no share {id}")))),
+            };
+        }
+    }
+    let ctx = CallContext::with_request_id(current_request_id());
+    match account.provider.get(id.native_id(), &ctx).await {
+        Ok(share) => {
+            let share = Arc::new(share);
+            account.apply(vec![Arc::clone(&share)], vec![]);
+            Ok(Json(share.view(reveal)).into_response())
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let known = account
+                .current()
+                .and_then(|s| s.get(id.native_id()).cloned());
+            match known {
+                Some(s) if s.status != ShareStatus::Active => {
+                    Ok(Json(s.view(reveal)).into_response())
+                }
+                Some(_) => {
+                    account.apply(vec![], vec![id.native_id().to_owned()]);
+                    Err(ApiError(Error::not_found(format!("no share {id}"))))
+                }
+                None => Err(ApiError(Error::not_found(format!("no share {id}")))),
+            }
+        }
+        Err(e) => Err(ApiError(e.in_account(account.name.as_str(), account.kind))),
+    }
+}

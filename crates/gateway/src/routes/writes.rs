@@ -1,0 +1,256 @@
+//! Create, change and revoke links. Every write checks capabilities centrally before any vendor
+//! call, updates the snapshot at once (read-your-writes) and emits one audit event.
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::body::JsonBody;
+use crate::config::Scope;
+use crate::problem::ApiError;
+use crate::request_id::current_request_id;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use unishare_core::{CallContext, CreateShare, Error, ShareId, UpdateShare};
+
+fn ctx() -> CallContext {
+    CallContext::with_request_id(current_request_id())
+}
+
+/// `POST /v1/accounts/{account}/shares` → 201 + share.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(account_name): Path<String>,
+    JsonBody(req): JsonBody<CreateShare>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Write)?;
+    let account = super::visible_account(&state, &principal, &account_name)?;
+    let result = match account.capabilities.check_create(&req, chrono::Utc::now()) {
+        Ok(()) => account.provider.create(&req, &ctx()).await,
+        Err(e) => Err(e),
+    };
+    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
+    let id = result.as_ref().ok().map(|s| s.id.to_string());
+    audit::event(
+        &principal,
+        account.name.as_str(),
+        id.as_deref(),
+        "create",
+        &result.as_ref().map(|_| ()),
+    );
+    let share = Arc::new(result?);
+    account.apply(vec![Arc::clone(&share)], vec![]);
+    Ok((
+        StatusCode::CREATED,
+        Json(share.view(principal.reveals_secrets())),
+    )
+        .into_response())
+}
+
+/// `PATCH /v1/shares/{id}` → 200 + share.
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(raw_id): Path<String>,
+    JsonBody(req): JsonBody<UpdateShare>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Write)?;
+    let (id, account) = super::resolve(&state, &principal, &raw_id)?;
+    let result = match account.capabilities.check_update(&req, chrono::Utc::now()) {
+        Ok(()) => account.provider.update(id.native_id(), &req, &ctx()).await,
+        Err(e) => Err(e),
+    };
+    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
+    audit::event(
+        &principal,
+        account.name.as_str(),
+        Some(id.as_str()),
+        "update",
+        &result.as_ref().map(|_| ()),
+    );
+    let share = Arc::new(result?);
+    account.apply(vec![Arc::clone(&share)], vec![]);
+    Ok(Json(share.view(principal.reveals_secrets())).into_response())
+}
+
+/// `DELETE /v1/shares/{id}` → 204.
+pub async fn revoke_one(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(raw_id): Path<String>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Write)?;
+    let (id, account) = super::resolve(&state, &principal, &raw_id)?;
+    let native = vec![id.native_id().to_owned()];
+    let result = match account.provider.revoke(&native, &ctx()).await {
+        Ok(mut outcomes) => match outcomes.pop() {
+            Some(o) => o.result,
+            None => Err(Error::upstream_protocol(
+                "the vendor answered no result for the id",
+            )),
+        },
+        Err(e) => Err(e),
+    };
+    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
+    audit::event(
+        &principal,
+        account.name.as_str(),
+        Some(id.as_str()),
+        "revoke",
+        &result.as_ref().map(|_| ()),
+    );
+    result?;
+    account.apply(vec![], native);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Body of `POST /v1/shares/revoke`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// Gateway share ids.
+    pub ids: Vec<String>,
+}
+
+/// Most ids one batch revoke takes.
+pub const MAX_BATCH: usize = 1000;
+
+/// One id's result.
+#[derive(Serialize)]
+pub struct RevokeResult {
+    /// The id as sent.
+    pub id: String,
+    /// `revoked` or `failed`.
+    pub status: &'static str,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RevokeError>,
+}
+
+/// A failed id's error.
+#[derive(Serialize)]
+pub struct RevokeError {
+    /// Error kind.
+    pub kind: &'static str,
+    /// What happened.
+    pub detail: String,
+}
+
+fn failed(id: String, e: &Error) -> RevokeResult {
+    RevokeResult {
+        id,
+        status: "failed",
+        error: Some(RevokeError {
+            kind: e.kind().as_str(),
+            detail: e.message().to_owned(),
+        }),
+    }
+}
+
+/// `POST /v1/shares/revoke` `{"ids": [...]}` → per-id results, in request order.
+pub async fn revoke_batch(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    JsonBody(req): JsonBody<RevokeRequest>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Write)?;
+    if req.ids.is_empty() || req.ids.len() > MAX_BATCH {
+        return Err(ApiError(Error::invalid_request(format!(
+            "ids must list 1 to {MAX_BATCH} share ids"
+        ))));
+    }
+    let mut results: Vec<Option<RevokeResult>> = req.ids.iter().map(|_| None).collect();
+    // Group valid ids by account, keeping their positions; de-duplicate per account.
+    let mut groups: HashMap<String, Vec<(usize, ShareId)>> = HashMap::new();
+    for (pos, raw) in req.ids.iter().enumerate() {
+        match super::resolve(&state, &principal, raw) {
+            Ok((id, _)) => groups
+                .entry(id.account().to_owned())
+                .or_default()
+                .push((pos, id)),
+            Err(ApiError(e)) => results[pos] = Some(failed(raw.clone(), &e)),
+        }
+    }
+    let ctx = ctx();
+    let work = groups.into_iter().map(|(name, items)| {
+        let state = Arc::clone(&state);
+        let ctx = ctx.clone();
+        async move {
+            let Some(account) = state.account(&name).cloned() else {
+                return Vec::new();
+            };
+            let mut unique: Vec<String> = Vec::new();
+            for (_, id) in &items {
+                if !unique.iter().any(|u| u == id.native_id()) {
+                    unique.push(id.native_id().to_owned());
+                }
+            }
+            let chunk = account.capabilities.revoke_batch_max.max(1);
+            let mut outcome: HashMap<String, Result<(), Error>> = HashMap::new();
+            for ids in unique.chunks(chunk) {
+                match account.provider.revoke(ids, &ctx).await {
+                    Ok(outs) => {
+                        for o in outs {
+                            outcome.insert(o.native_id, o.result);
+                        }
+                    }
+                    Err(e) => {
+                        for id in ids {
+                            outcome.insert(id.clone(), Err(e.clone()));
+                        }
+                    }
+                }
+            }
+            let revoked: Vec<String> = outcome
+                .iter()
+                .filter(|(_, r)| r.is_ok())
+                .map(|(id, _)| id.clone())
+                .collect();
+            account.apply(vec![], revoked);
+            items
+                .into_iter()
+                .map(|(pos, id)| {
+                    let r = outcome.get(id.native_id()).cloned().unwrap_or_else(|| {
+                        Err(Error::upstream_protocol(
+                            "the vendor answered no result for this id",
+                        ))
+                    });
+                    (account.clone(), pos, id, r)
+                })
+                .collect::<Vec<_>>()
+        }
+    });
+    for group in futures::future::join_all(work).await {
+        for (account, pos, id, r) in group {
+            let r = r.map_err(|e| e.in_account(account.name.as_str(), account.kind));
+            audit::event(
+                &principal,
+                account.name.as_str(),
+                Some(id.as_str()),
+                "revoke",
+                &r.as_ref().map(|_| ()),
+            );
+            results[pos] = Some(match r {
+                Ok(()) => RevokeResult {
+                    id: req.ids[pos].clone(),
+                    status: "revoked",
+                    error: None,
+                },
+                Err(e) => failed(req.ids[pos].clone(), &e),
+            });
+        }
+    }
+    let results: Vec<RevokeResult> = results.into_iter().flatten().collect();
+    let revoked = results.iter().filter(|r| r.status == "revoked").count();
+    Ok(Json(serde_json::json!({
+        "results": results,
+        "revoked": revoked,
+        "failed": results.len() - revoked,
+    }))
+    .into_response())
+}

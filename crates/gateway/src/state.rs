@@ -1,0 +1,107 @@
+//! The shared state of the HTTP service.
+
+use crate::account::{Account, CachePolicy};
+use crate::config::Config;
+use crate::cursor::CursorCodec;
+use crate::snapshot::Snapshot;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use unishare_core::{Error, ShareProvider};
+
+/// Everything a handler needs.
+pub struct AppState {
+    /// Validated configuration.
+    pub config: Config,
+    /// Accounts in configuration order.
+    pub accounts: Vec<Arc<Account>>,
+    by_name: HashMap<String, Arc<Account>>,
+    /// Signs list cursors.
+    pub cursors: CursorCodec,
+    /// `total` of recent queries, keyed by query digest and snapshot generations.
+    pub totals: moka::sync::Cache<(String, Vec<u64>), usize>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over providers built from the config.
+    pub fn from_config(config: Config) -> Result<Arc<AppState>, Error> {
+        let mut providers = Vec::new();
+        for a in &config.accounts {
+            providers.push(crate::registry::build_provider(a, &config.upstream)?);
+        }
+        Ok(AppState::with_providers(config, providers))
+    }
+
+    /// State over the given providers (tests, demo).
+    pub fn with_providers(config: Config, providers: Vec<Arc<dyn ShareProvider>>) -> Arc<AppState> {
+        let policy = CachePolicy {
+            ttl: config.cache.ttl,
+            max_stale: config.cache.max_stale,
+            cold_wait: config.cache.cold_wait,
+            max_shares: config.cache.max_shares_per_account,
+            failure_backoff: config
+                .cache
+                .ttl
+                .min(Duration::from_secs(5))
+                .max(Duration::from_millis(100)),
+        };
+        let accounts: Vec<Arc<Account>> = providers
+            .into_iter()
+            .map(|p| Account::new(p, policy))
+            .collect();
+        let by_name = accounts
+            .iter()
+            .map(|a| (a.name.as_str().to_owned(), Arc::clone(a)))
+            .collect();
+        let cursors = match &config.cursor_secret {
+            Some(s) => CursorCodec::new(s.expose().as_bytes()),
+            None => CursorCodec::random(),
+        };
+        let totals = moka::sync::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(config.cache.ttl.max(Duration::from_secs(1)))
+            .build();
+        Arc::new(AppState {
+            config,
+            accounts,
+            by_name,
+            cursors,
+            totals,
+        })
+    }
+
+    /// An account by name.
+    pub fn account(&self, name: &str) -> Option<&Arc<Account>> {
+        self.by_name.get(name)
+    }
+
+    /// Starts the first crawl of every account in the background.
+    pub fn warm_up(&self) {
+        for a in &self.accounts {
+            drop(a.start_crawl());
+        }
+    }
+
+    /// `total` for a query over the given snapshots, cached per snapshot generation.
+    pub fn total(
+        &self,
+        digest: &str,
+        snaps: &[Arc<Snapshot>],
+        filter: &crate::query::Filter,
+    ) -> usize {
+        let key = (
+            digest.to_owned(),
+            snaps.iter().map(|s| s.generation).collect::<Vec<_>>(),
+        );
+        self.totals
+            .get_with(key, || crate::query::count(snaps, filter))
+    }
+}

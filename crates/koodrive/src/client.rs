@@ -1,0 +1,371 @@
+//! HTTP transport and the KooDrive envelope: one `reqwest::Client`, authentication on every
+//! request, re-authentication once on an auth failure, the retry policy, and the check that
+//! turns a `{code, msg}` answer into success or an [`Error`].
+
+use crate::auth::{token_header_value, Auth, TokenState};
+use crate::dto::RefreshResponse;
+use crate::error::{map_error, parse_retry_after};
+use crate::sign::encode;
+use crate::trace::trace_id;
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+use unishare_core::retry::{Idempotency, RetryPolicy};
+use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result, Secret};
+
+/// The API prefix the adapter adds to the configured base URL.
+pub const API_PREFIX: &str = "/koodrive/ose/v1";
+
+/// One vendor call.
+pub struct Call {
+    /// Operation name for errors and logs (`list`, `get`, `create`, `update`, `revoke`).
+    pub op: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path under `/koodrive/ose/v1`, segments already encoded.
+    pub path: String,
+    /// Query parameters, decoded.
+    pub query: Vec<(String, String)>,
+    /// JSON body bytes.
+    pub body: Option<Vec<u8>>,
+    /// Whether the retry policy may repeat it.
+    pub idempotency: Idempotency,
+}
+
+/// The HTTP client of one account.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    account: AccountName,
+    auth: Auth,
+    policy: RetryPolicy,
+}
+
+impl Client {
+    /// A client for `base_url` (the service root).
+    pub fn new(
+        account: AccountName,
+        base_url: &str,
+        auth: Auth,
+        policy: RetryPolicy,
+    ) -> Result<Client> {
+        let trimmed = base_url.trim().trim_end_matches('/');
+        let parsed = url::Url::parse(trimmed).map_err(|e| {
+            Error::invalid_request(format!("koodrive base_url {trimmed:?} is not a URL: {e}"))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(Error::invalid_request(format!(
+                "koodrive base_url {trimmed:?} must be an http(s) URL with a host"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base: format!("{trimmed}{API_PREFIX}"),
+            account,
+            auth,
+            policy,
+        })
+    }
+
+    /// Runs a call under the retry policy and decodes the answer.
+    pub async fn call<T: DeserializeOwned>(&self, call: &Call, ctx: &CallContext) -> Result<T> {
+        let trace = trace_id(ctx.request_id.as_deref());
+        let result = self
+            .policy
+            .run(call.idempotency, |_| self.attempt(call, &trace))
+            .await
+            .and_then(|v| {
+                serde_json::from_value::<T>(v).map_err(|e| {
+                    Error::upstream_protocol(format!(
+                        "KooDrive answer has an unexpected shape: {e}"
+                    ))
+                })
+            });
+        result.map_err(|e| {
+            e.in_account(self.account.as_str(), Provider::Koodrive)
+                .with_operation(call.op)
+        })
+    }
+
+    /// One attempt: authenticate, send; on an auth failure re-authenticate once and resend.
+    async fn attempt(&self, call: &Call, trace: &str) -> Result<Value> {
+        if let Auth::Token(state) = &self.auth {
+            if state.is_stale() {
+                let (_, generation) = state.current();
+                self.refresh(state, generation, trace).await?;
+            }
+        }
+        let (first, generation) = self.send(call, trace).await;
+        let err = match first {
+            Ok(v) => return Ok(v),
+            Err(e) if e.kind() == ErrorKind::UpstreamAuth => e,
+            Err(e) => return Err(e),
+        };
+        match &self.auth {
+            Auth::Token(state) => {
+                tracing::debug!(account = %self.account, error = %err, "KooDrive rejected the token; refreshing the session");
+                self.refresh(state, generation, trace).await?;
+            }
+            Auth::App { .. } => {
+                tracing::debug!(account = %self.account, error = %err, "KooDrive rejected the signature; signing again");
+            }
+        }
+        match self.send(call, trace).await.0 {
+            Err(e) if e.kind() == ErrorKind::UpstreamAuth => {
+                let again = Error::upstream_auth(format!(
+                    "KooDrive rejected our credentials after re-authenticating: {}",
+                    e.message()
+                ));
+                Err(match e.vendor_code() {
+                    Some(code) => again.with_vendor_code(code.to_owned()),
+                    None => again,
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn url(&self, call: &Call) -> Result<url::Url> {
+        let mut s = format!("{}{}", self.base, call.path);
+        if !call.query.is_empty() {
+            s.push('?');
+            let q: Vec<String> = call
+                .query
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect();
+            s.push_str(&q.join("&"));
+        }
+        url::Url::parse(&s).map_err(|e| Error::internal(format!("bad request URL: {e}")))
+    }
+
+    /// Sends once; returns the token generation used with the outcome.
+    async fn send(&self, call: &Call, trace: &str) -> (Result<Value>, u64) {
+        let url = match self.url(call) {
+            Ok(u) => u,
+            Err(e) => return (Err(e), 0),
+        };
+        let body = call.body.as_deref().unwrap_or_default();
+        let auth = self.auth.headers(
+            call.method.as_str(),
+            &url,
+            &call.query,
+            body,
+            chrono::Utc::now(),
+        );
+        let mut rb = self
+            .http
+            .request(call.method.clone(), url)
+            .header(ACCEPT, "application/json")
+            .header("X-Traceid", trace);
+        for (name, value, sensitive) in auth.headers {
+            match HeaderValue::from_str(&value) {
+                Ok(mut v) => {
+                    v.set_sensitive(sensitive);
+                    rb = rb.header(name, v);
+                }
+                Err(_) => {
+                    return (
+                        Err(Error::invalid_request(format!(
+                            "the configured credentials cannot be sent as the {name} header"
+                        ))),
+                        auth.generation,
+                    )
+                }
+            }
+        }
+        if let Some(b) = &call.body {
+            rb = rb
+                .header(CONTENT_TYPE, "application/json;charset=UTF-8")
+                .body(b.clone());
+        }
+        let out = self.exchange(rb).await;
+        if out.is_ok() {
+            if let Auth::Token(state) = &self.auth {
+                state.mark_ok();
+            }
+        }
+        (out, auth.generation)
+    }
+
+    async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<Value> {
+        let resp = rb.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let bytes = resp.bytes().await.map_err(transport)?;
+        envelope(status, retry_after, &bytes)
+    }
+
+    /// Refreshes the session unless another task already did since `seen_generation`.
+    async fn refresh(&self, state: &TokenState, seen_generation: u64, trace: &str) -> Result<()> {
+        let _guard = state.refresh_lock.lock().await;
+        let (token, generation) = state.current();
+        if generation != seen_generation {
+            return Ok(());
+        }
+        let mut auth = HeaderValue::from_str(&token_header_value(token.expose()))
+            .map_err(|_| Error::invalid_request("the configured token is not a valid header"))?;
+        auth.set_sensitive(true);
+        let mut sid = HeaderValue::from_str(state.session_id.expose()).map_err(|_| {
+            Error::invalid_request("the configured session_id is not a valid header")
+        })?;
+        sid.set_sensitive(true);
+        let rb = self
+            .http
+            .post(format!("{}/session/refresh", self.base))
+            .header(ACCEPT, "application/json")
+            .header("X-Traceid", trace)
+            .header("Authorization", auth)
+            .header("x-session-id", sid);
+        let value = self.exchange(rb).await.map_err(|e| {
+            if e.kind() == ErrorKind::UpstreamAuth {
+                Error::upstream_auth(format!(
+                    "KooDrive session refresh was rejected (the session is over; issue a new token): {}",
+                    e.message()
+                ))
+            } else {
+                e
+            }
+        })?;
+        let body: RefreshResponse = serde_json::from_value(value).map_err(|e| {
+            Error::upstream_protocol(format!(
+                "session refresh answer has an unexpected shape: {e}"
+            ))
+        })?;
+        let new = body
+            .access_token
+            .ok_or_else(|| Error::upstream_protocol("session refresh answer has no accessToken"))?;
+        state.replace(Secret::new(new));
+        tracing::debug!(account = %self.account, "KooDrive session refreshed");
+        Ok(())
+    }
+}
+
+fn transport(e: reqwest::Error) -> Error {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    Error::upstream_unavailable(format!("request to KooDrive {what}: {}", e.without_url()))
+}
+
+/// Checks the envelope of an answer: non-2xx is an error; on 2xx a non-zero numeric `code`, an
+/// API-gateway `error_code` or an `{"error": …}` object is an error. A non-numeric `code` on a
+/// 2xx (the docs' placeholder `"string"`) is accepted and logged at debug.
+pub fn envelope(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<Value> {
+    if !(200..300).contains(&status) {
+        return Err(map_error(status, retry_after, body));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        Error::upstream_protocol(format!(
+            "KooDrive answered HTTP {status} with a body that is not JSON: {e}"
+        ))
+    })?;
+    let Some(obj) = v.as_object() else {
+        return Err(Error::upstream_protocol(format!(
+            "KooDrive answered HTTP {status} with a JSON {} instead of an object",
+            kind_of(&v)
+        )));
+    };
+    if obj.contains_key("error_code") || obj.get("error").is_some_and(Value::is_object) {
+        return Err(map_error(status, retry_after, body));
+    }
+    let numeric = match obj.get("code") {
+        None | Some(Value::Null) => Some(0),
+        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Some(Value::String(s)) => match s.trim().parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                tracing::debug!(code = %s, "KooDrive sent a non-numeric code on a 2xx answer; accepting it");
+                Some(0)
+            }
+        },
+        Some(other) => {
+            tracing::debug!(code = %other, "KooDrive sent an odd code on a 2xx answer; accepting it");
+            Some(0)
+        }
+    };
+    match numeric {
+        Some(0) => Ok(v),
+        _ => Err(map_error(status, retry_after, body)),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "boolean",
+        Value::Null => "null",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env(status: u16, body: Value) -> Result<Value> {
+        envelope(status, None, body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn success_codes() {
+        assert!(env(200, json!({"code": 0})).is_ok());
+        assert!(env(200, json!({"code": "0"})).is_ok());
+        assert!(env(200, json!({"code": "string", "shareLinks": []})).is_ok());
+        assert!(env(200, json!({"shareLinks": []})).is_ok());
+        assert!(env(200, json!({"code": null})).is_ok());
+    }
+
+    #[test]
+    fn failures_on_2xx() {
+        assert_eq!(
+            env(200, json!({"code": 13000309, "msg": "x"}))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            env(200, json!({"code": "13000102"})).unwrap_err().kind(),
+            ErrorKind::InvalidRequest
+        );
+        assert!(matches!(
+            env(200, json!({"error_code": "APIGW.0308", "error_msg": "x"}))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::RateLimited { .. }
+        ));
+        assert_eq!(
+            env(200, json!({"error": {"description": "x"}}))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::UpstreamProtocol
+        );
+        assert_eq!(
+            env(200, json!([1])).unwrap_err().kind(),
+            ErrorKind::UpstreamProtocol
+        );
+        assert_eq!(
+            envelope(200, None, b"not json").unwrap_err().kind(),
+            ErrorKind::UpstreamProtocol
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! KooDrive wire types, under the vendor's own field names (vendor doc §3).
+//!
+//! Every response field is optional and lenient (numbers as strings, strings as numbers,
+//! empty strings as absent); unknown fields are ignored. Share records are kept as raw JSON in
+//! the list envelope and decoded one by one, so one bad record never fails a page.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use unishare_core::lenient::{self, Code};
+
+/// `GET /share` response body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListResponse {
+    /// The next page's cursor; absent, null or empty = last page.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub next_cursor: Option<String>,
+    /// The records, each decoded on its own (`null` = none).
+    #[serde(default)]
+    pub share_links: Option<Vec<Value>>,
+}
+
+/// `GET /share/{shareId}`, `POST /share` and `PUT /share/{shareId}` response body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareLinkResponse {
+    /// The share (decoded separately so a bad record is reported precisely).
+    #[serde(default)]
+    pub share_link: Option<Value>,
+}
+
+/// A share as listed (`ShareByMeLink`) or detailed (`ShareByMeLinkDetail`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareByMeLink {
+    /// Share id: a 19-digit number held in a string (a JSON number is accepted too).
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub share_id: Option<String>,
+    /// Short code.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub short_url: Option<String>,
+    /// Full link.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub link_url: Option<String>,
+    /// Sharing time.
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub share_time: Option<DateTime<Utc>>,
+    /// 1 anyone, 2 organization, 3 specified users; number or string; kept raw for `vendor`.
+    #[serde(default)]
+    pub scope: Option<Value>,
+    /// Shared files.
+    #[serde(default)]
+    pub files: Option<Vec<ShareFileInfo>>,
+    /// Display name.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub display_name: Option<String>,
+    /// Link permissions.
+    #[serde(default)]
+    pub permission: Option<SharePermission>,
+    /// Access code.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub extract_code: Option<String>,
+    /// Expiry time.
+    #[serde(default, deserialize_with = "lenient::datetime_opt")]
+    pub expire_time: Option<DateTime<Utc>>,
+    /// 0 by expiry, 1 file deleted, 2 invalid, 3 expired; number or string.
+    #[serde(default, deserialize_with = "lenient::code")]
+    pub status: Option<Code>,
+    /// Share message.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub comment: Option<String>,
+    /// Views.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub view_cnt: Option<u64>,
+    /// Downloads.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub download_cnt: Option<u64>,
+    /// Saves into another drive ("dumps").
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub save_cnt: Option<u64>,
+    /// Space id of the shared files.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub container_id: Option<String>,
+    /// Space name.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub container_name: Option<String>,
+}
+
+/// `ShareFileInfo`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareFileInfo {
+    /// File id.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub id: Option<String>,
+    /// File name.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub file_name: Option<String>,
+    /// MIME type.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub mime_type: Option<String>,
+    /// Size (bytes, INFERRED).
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub size: Option<u64>,
+}
+
+/// `SharePermission`.
+#[derive(Debug, Default, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub struct SharePermission {
+    /// Preview allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<bool>,
+    /// Edit allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<bool>,
+    /// Download allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download: Option<bool>,
+}
+
+/// `POST /share/cancel` response body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelResponse {
+    /// Per-id results.
+    #[serde(default)]
+    pub sub_response_list: Option<Vec<ShareSubResponse>>,
+}
+
+/// One per-id result of a cancel.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareSubResponse {
+    /// The share id.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub share_id: Option<String>,
+    /// 0 = ok; number or string.
+    #[serde(default, deserialize_with = "lenient::code")]
+    pub code: Option<Code>,
+    /// Message (`msg` on cancel).
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub msg: Option<String>,
+    /// Message (`message` on the sibling exit API).
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub message: Option<String>,
+}
+
+/// `POST /session/refresh` response body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshResponse {
+    /// The new token, already prefixed (`Bearer+…`).
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub access_token: Option<String>,
+}
+
+/// `POST /share` request body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateShareBody {
+    /// 1 anyone, 2 organization, 3 specified users.
+    pub scope: u8,
+    /// File ids (1–100).
+    pub file_ids: Vec<String>,
+    /// Space id.
+    pub container_id: String,
+    /// Validity in whole days, 1–365 (required).
+    pub valid_days: i64,
+    /// Expiry, `yyyy-MM-dd HH:mm:ss` UTC (KD-C create form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+    /// Access code (8 × `[0-9a-zA-Z]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract_code: Option<String>,
+    /// Permissions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<SharePermission>,
+    /// Share message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Users (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+    /// Departments (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dept_ids: Option<Vec<String>>,
+    /// Groups (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<String>>,
+}
+
+/// `PUT /share/{shareId}` request body.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateShareBody {
+    /// 0 = unchanged, else 1–365 (required).
+    pub valid_days: i64,
+    /// Expiry, ISO-8601 UTC with milliseconds (KD-C update example form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+    /// New access code; `""` removes it (UNCONFIRMED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract_code: Option<String>,
+    /// New share message; `""` removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// New permissions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<SharePermission>,
+    /// Users (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+    /// Departments (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dept_ids: Option<Vec<String>>,
+    /// Groups (scope 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<String>>,
+}
+
+/// `POST /share/cancel` request body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelBody<'a> {
+    /// Up to 100 ids.
+    pub share_ids: &'a [String],
+}

@@ -1,0 +1,74 @@
+//! Shared helpers of the KooDrive integration tests.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+use unishare_core::retry::{RetryBudget, RetryPolicy};
+use unishare_core::{AccountName, Secret};
+use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
+use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
+
+/// Which auth method a test uses.
+#[derive(Clone, Copy, Debug)]
+pub enum Method {
+    App,
+    Token,
+}
+
+pub fn policy(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        attempt_timeout: Duration::from_secs(10),
+        deadline: Duration::from_secs(20),
+        budget: Arc::new(RetryBudget::new(1.0, 100.0)),
+    }
+}
+
+pub async fn sim(seed_shares: usize) -> KooDriveSim {
+    sim_with(KooDriveSimConfig {
+        seed_shares,
+        ..KooDriveSimConfig::default()
+    })
+    .await
+}
+
+pub async fn sim_with(config: KooDriveSimConfig) -> KooDriveSim {
+    KooDriveSim::start(config).await.expect("simulator starts")
+}
+
+pub fn auth(method: Method) -> KooDriveAuth {
+    let d = KooDriveSimConfig::default();
+    match method {
+        Method::App => KooDriveAuth::App {
+            app_id: d.app_id,
+            app_secret: Secret::new(d.app_secret),
+            user_id: d.user_id,
+        },
+        Method::Token => KooDriveAuth::Token {
+            token: Secret::new(d.token),
+            session_id: Secret::new(d.session_id),
+        },
+    }
+}
+
+pub fn provider_with(
+    sim: &KooDriveSim,
+    auth: KooDriveAuth,
+    page_size: u32,
+    retries: u32,
+) -> KooDriveProvider {
+    KooDriveProvider::new(KooDriveConfig {
+        account: AccountName::new("cn").unwrap(),
+        base_url: format!("{}/", sim.base_url()),
+        auth,
+        policy: policy(retries),
+        page_size,
+    })
+    .expect("valid config")
+}
+
+pub fn provider(sim: &KooDriveSim, method: Method) -> KooDriveProvider {
+    provider_with(sim, auth(method), 100, 0)
+}

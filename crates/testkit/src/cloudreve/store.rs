@@ -1,0 +1,151 @@
+//! The simulator's data: files that can be shared, and shares keyed by an internal numeric db id
+//! (id order) with a hashid-like public id.
+
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::Rng;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// The signed-in user of the simulator (the owner of every share).
+pub(crate) const OWNER_ID: &str = "bnUn";
+/// The owner's nickname.
+pub(crate) const OWNER_NICKNAME: &str = "Luke Skywalker";
+
+const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// A file or folder in the user's drive (`cloudreve://my/{path}`).
+#[derive(Clone, Debug)]
+pub(crate) struct FileRec {
+    pub is_folder: bool,
+    pub size: i64,
+}
+
+/// One share as the server stores it.
+#[derive(Clone, Debug)]
+pub(crate) struct ShareRec {
+    pub db_id: u64,
+    pub hashid: String,
+    /// Path of the source under `my/`.
+    pub path: String,
+    pub password: String,
+    pub remain_downloads: Option<i64>,
+    pub visited: u64,
+    pub downloaded: u64,
+    pub expires: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub share_view: bool,
+    pub show_readme: bool,
+    /// Pro only.
+    pub price: Option<i64>,
+    /// Pro only.
+    pub permission_setting: Option<Value>,
+}
+
+impl ShareRec {
+    /// `IsShareExpired`: past its expiry, or out of downloads.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_some_and(|at| at <= now) || self.remain_downloads.is_some_and(|n| n <= 0)
+    }
+
+    /// The display name: the last segment of the path.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// Files and shares.
+pub(crate) struct Store {
+    pub shares: BTreeMap<u64, ShareRec>,
+    /// Every hashid ever issued → db id (kept after delete: a real hashid decodes without a
+    /// lookup, so a page token naming a deleted share still works).
+    pub ids: HashMap<String, u64>,
+    pub files: BTreeMap<String, FileRec>,
+    next_db_id: u64,
+    pub rng: StdRng,
+}
+
+impl Store {
+    pub fn new(rng: StdRng) -> Self {
+        Store {
+            shares: BTreeMap::new(),
+            ids: HashMap::new(),
+            files: BTreeMap::new(),
+            next_db_id: 1,
+            rng,
+        }
+    }
+
+    /// A fresh, unique, hashid-like id of 4 to 6 characters of `[a-zA-Z0-9]`.
+    fn new_hashid(&mut self) -> String {
+        loop {
+            let len = self.rng.gen_range(4..=6);
+            let id: String = (0..len)
+                .map(|_| ALPHABET[self.rng.gen_range(0..ALPHABET.len())] as char)
+                .collect();
+            if !self.ids.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Inserts a share built by `make` from its db id and hashid; returns its hashid.
+    pub fn insert(&mut self, make: impl FnOnce(u64, String) -> ShareRec) -> String {
+        let db_id = self.next_db_id;
+        self.next_db_id += 1;
+        let hashid = self.new_hashid();
+        self.ids.insert(hashid.clone(), db_id);
+        self.shares.insert(db_id, make(db_id, hashid.clone()));
+        hashid
+    }
+
+    pub fn get(&self, hashid: &str) -> Option<&ShareRec> {
+        self.ids.get(hashid).and_then(|db| self.shares.get(db))
+    }
+
+    pub fn get_mut(&mut self, hashid: &str) -> Option<&mut ShareRec> {
+        let db = *self.ids.get(hashid)?;
+        self.shares.get_mut(&db)
+    }
+
+    pub fn remove(&mut self, hashid: &str) -> bool {
+        match self.ids.get(hashid) {
+            Some(db) => self.shares.remove(db).is_some(),
+            None => false,
+        }
+    }
+
+    /// A random password as the server generates it: 8 lowercase letters.
+    pub fn random_password(&mut self) -> String {
+        (0..8)
+            .map(|_| (b'a' + self.rng.gen_range(0..26u8)) as char)
+            .collect()
+    }
+}
+
+/// Whether `s` looks like a share hashid (else the server answers `40001 Failed to parse
+/// object ID`).
+pub(crate) fn is_hashid(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Resolves a create/edit `uri` to a path under `my/`: `cloudreve://[uid@]my/{path}`.
+/// `Err(code, msg)` as the server would answer.
+pub(crate) fn resolve_uri(uri: &str) -> Result<String, (i64, &'static str)> {
+    let Some(rest) = uri.strip_prefix("cloudreve://") else {
+        return Err((40001, "unknown uri"));
+    };
+    let rest = match rest.split_once('@') {
+        Some((uid, rest)) if uid == OWNER_ID => rest,
+        Some((_, _)) => return Err((403, "permission denied")),
+        None => rest,
+    };
+    let Some(path) = rest.strip_prefix("my") else {
+        return Err((40001, "unknown uri"));
+    };
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        return Err((40001, "cannot share the root folder"));
+    }
+    Ok(path.to_owned())
+}
