@@ -26,8 +26,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if bytes.is_empty() {
             return Err(ApiError(Error::invalid_request("a JSON body is required")));
         }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError(Error::invalid_request(format!("invalid JSON body: {e}"))))
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            ApiError(Error::invalid_request(if path == "." || path.is_empty() {
+                format!("invalid JSON body: {inner}")
+            } else {
+                format!("invalid JSON body at {path}: {inner}")
+            }))
+        })?;
+        de.end()
+            .map_err(|e| ApiError(Error::invalid_request(format!("invalid JSON body: {e}"))))?;
+        Ok(JsonBody(value))
     }
 }

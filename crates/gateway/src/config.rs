@@ -317,7 +317,13 @@ impl Config {
             }
             None => "(no file)".to_string(),
         };
-        fig = fig.merge(Env::prefixed("UNISHARE_").split("__").ignore(&["config"]));
+        // Only UNISHARE_<SECTION>__<KEY> overrides config; other UNISHARE_* variables (such as
+        // UNISHARE_CONFIG, or a secret named by a `*_env` key) are not config keys.
+        fig = fig.merge(
+            Env::prefixed("UNISHARE_")
+                .filter(|k| k.as_str().contains("__"))
+                .split("__"),
+        );
         Config::from_figment(fig, &origin)
     }
 

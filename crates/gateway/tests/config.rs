@@ -1,0 +1,173 @@
+//! Configuration: the example file loads, environment overrides apply, secrets resolve from
+//! env and files, and every error names its key and file.
+
+use figment::Jail;
+use std::path::Path;
+use std::time::Duration;
+use unishare_gateway::config::{AccountAuth, Config};
+
+const EXAMPLE: &str = include_str!("../../../config/unishare.example.toml");
+
+fn load(jail: &Jail, toml: &str) -> Result<Config, String> {
+    jail.create_file("u.toml", toml)
+        .map_err(|e| e.to_string())?;
+    Config::load(Some(Path::new("u.toml"))).map_err(|e| e.to_string())
+}
+
+fn set_example_env(jail: &mut Jail) {
+    jail.set_env("HQ_CLOUDREVE_PASSWORD", "pw-from-env");
+    jail.set_env("CN_KD_SECRET", "kd-secret-from-env");
+    jail.set_env("UNISHARE_CURSOR_SECRET", "cursor-secret");
+    jail.set_env("UNISHARE_OPS_KEY", "ops-key-0123456789abcdef");
+}
+
+#[test]
+fn the_example_config_loads_with_its_secrets_from_the_environment() {
+    Jail::expect_with(|jail| {
+        set_example_env(jail);
+        let c = load(jail, EXAMPLE).map_err(figment::Error::from)?;
+        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.api_keys.len(), 2);
+        assert_eq!(c.cache.ttl, Duration::from_secs(30));
+        assert_eq!(c.cache.max_stale, Duration::from_secs(600));
+        match &c.accounts[0].auth {
+            AccountAuth::CloudrevePassword { email, password } => {
+                assert_eq!(email, "ops@example.com");
+                assert_eq!(password.expose(), "pw-from-env");
+            }
+            other => panic!("unexpected auth {other:?}"),
+        }
+        // No secret in Debug output.
+        let debug = format!("{c:?}");
+        for secret in [
+            "pw-from-env",
+            "kd-secret-from-env",
+            "cursor-secret",
+            "ops-key-0123456789abcdef",
+        ] {
+            assert!(!debug.contains(secret), "{secret} leaked in Debug");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    Jail::expect_with(|jail| {
+        set_example_env(jail);
+        jail.set_env("UNISHARE_CACHE__TTL", "1m");
+        jail.set_env("UNISHARE_CACHE__MAX_STALE", "2h");
+        jail.set_env("UNISHARE_UPSTREAM__MAX_RETRIES", "4");
+        jail.set_env("UNISHARE_CONFIG", "ignored.toml");
+        let c = load(jail, EXAMPLE).map_err(figment::Error::from)?;
+        assert_eq!(c.cache.ttl, Duration::from_secs(60));
+        assert_eq!(c.cache.max_stale, Duration::from_secs(7200));
+        assert_eq!(c.upstream.max_retries, 4);
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_can_come_from_files_trimmed() {
+    Jail::expect_with(|jail| {
+        jail.create_file("pw.txt", "  from-a-file \n")?;
+        let c = load(
+            jail,
+            r#"
+[[accounts]]
+name = "hq"
+provider = "cloudreve"
+base_url = "http://127.0.0.1:5212"
+auth = { method = "token", refresh_token_file = "pw.txt" }
+"#,
+        )
+        .map_err(figment::Error::from)?;
+        match &c.accounts[0].auth {
+            AccountAuth::CloudreveToken { refresh_token } => {
+                assert_eq!(refresh_token.expose(), "from-a-file")
+            }
+            other => panic!("unexpected auth {other:?}"),
+        }
+        Ok(())
+    });
+}
+
+fn account(name: &str, provider: &str, auth: &str) -> String {
+    format!(
+        "[[accounts]]\nname = \"{name}\"\nprovider = \"{provider}\"\nbase_url = \"http://127.0.0.1:1\"\nauth = {auth}\n"
+    )
+}
+
+const CR_AUTH: &str = r#"{ method = "password", email = "a@b.c", password = "x" }"#;
+
+#[test]
+fn errors_name_the_key_and_the_file() {
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{}{}", account("hq", "cloudreve", CR_AUTH), account("hq", "cloudreve", CR_AUTH)), "accounts[1].name"),
+        (account("HQ", "cloudreve", CR_AUTH), "accounts[0].name"),
+        (account("hq", "dropbox", CR_AUTH), "accounts[0].provider"),
+        (account("hq", "cloudreve", r#"{ method = "oauth" }"#), "accounts[0].auth.method"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_env = "UNISHARE_TEST_UNSET_VAR" }"#), "accounts[0].auth.password_env"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c" }"#), "accounts[0].auth.password"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", password_env = "Y" }"#), "accounts[0].auth.password"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", colour = "red" }"#), "accounts[0].auth.colour"),
+        (account("hq", "koodrive", r#"{ method = "app", app_id = "a", app_secret = "s" }"#), "accounts[0].auth.user_id"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_file = "/nonexistent/pw" }"#), "accounts[0].auth.password_file"),
+        ("[cache]\nttl = \"soon\"\n".to_string(), "cache.ttl"),
+        ("[cache]\nttl = \"10m\"\nmax_stale = \"1m\"\n".to_string(), "cache.max_stale"),
+        ("[cache]\nbogus = 1\n".to_string(), "bogus"),
+        ("[server]\nlisten = \"0.0.0.0:8080\"\n".to_string(), "server.listen"),
+        ("[[api_keys]]\nname = \"k\"\nkey_sha256 = \"abc\"\nscopes = [\"read\"]\naccounts = [\"*\"]\n".to_string(), "api_keys[0].key_sha256"),
+        ("[[api_keys]]\nname = \"k\"\nkey = \"0123456789abcdefgh\"\nscopes = [\"admin\"]\naccounts = [\"*\"]\n".to_string(), "api_keys[0].scopes"),
+        ("[[api_keys]]\nname = \"k\"\nkey = \"0123456789abcdefgh\"\nscopes = [\"read\"]\naccounts = [\"nope\"]\n".to_string(), "api_keys[0].accounts"),
+        ("[[api_keys]]\nname = \"k\"\nkey = \"short\"\nscopes = [\"read\"]\naccounts = [\"*\"]\n".to_string(), "api_keys[0].key"),
+    ];
+    for (toml, key) in cases {
+        Jail::expect_with(|jail| {
+            let e = load(jail, &toml).expect_err(&toml);
+            assert!(
+                e.contains(key),
+                "expected {key:?} in error: {e}\n--- config:\n{toml}"
+            );
+            assert!(e.contains("u.toml"), "the file is not named: {e}");
+            assert!(!e.contains('\n'), "multi-line error: {e}");
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let e = Config::load(Some(Path::new("/nonexistent/unishare.toml"))).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/unishare.toml"));
+}
+
+#[test]
+fn non_loopback_listen_is_fine_with_api_keys() {
+    Jail::expect_with(|jail| {
+        let c = load(
+            jail,
+            "[server]\nlisten = \"0.0.0.0:8080\"\n[[api_keys]]\nname = \"k\"\nkey = \"0123456789abcdefgh\"\nscopes = [\"read\"]\naccounts = [\"*\"]\n",
+        )
+        .map_err(figment::Error::from)?;
+        assert!(!c.server.listen.ip().is_loopback());
+        Ok(())
+    });
+}
+
+#[test]
+fn the_docker_and_demo_configs_load() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CLOUDREVE_PASSWORD", "pw");
+        jail.set_env("UNISHARE_API_KEY", "a-long-random-key-1234");
+        jail.set_env("UNISHARE_CURSOR_KEY", "cursor");
+        let c = load(jail, include_str!("../../../config/docker.toml"))
+            .map_err(figment::Error::from)?;
+        assert_eq!(c.accounts[0].base_url, "http://cloudreve:5212");
+        assert_eq!(c.api_keys.len(), 1);
+        let demo = load(jail, unishare_gateway::demo::DEMO_TOML).map_err(figment::Error::from)?;
+        assert_eq!(demo.accounts.len(), 2);
+        assert!(demo.api_keys.is_empty() && demo.server.listen.ip().is_loopback());
+        Ok(())
+    });
+}

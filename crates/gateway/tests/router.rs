@@ -1,0 +1,138 @@
+//! The router driven in-process with `oneshot`: every bad input is a 4xx problem+json with a
+//! request id, never a panic or a 500.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+use unishare_gateway::config::Config;
+use unishare_gateway::{router, AppState};
+use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
+
+async fn app() -> (axum::Router, CloudreveSim) {
+    let sim = CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: 20,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let toml = format!(
+        "[server]\nmax_body_bytes = 1024\n[[accounts]]\nname = \"hq\"\nprovider = \"cloudreve\"\nbase_url = \"{}\"\nauth = {{ method = \"password\", email = \"admin@cloudreve.org\", password = \"demo-password\" }}\n",
+        sim.base_url()
+    );
+    let config = Config::from_toml_str(&toml, "test.toml").unwrap();
+    let state: Arc<AppState> = AppState::from_config(config).unwrap();
+    (router(state), sim)
+}
+
+async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, serde_json::Value) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(resp.headers().contains_key("x-request-id"));
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, ct, json)
+}
+
+fn post(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400_problems_with_helpful_details() {
+    let (app, _sim) = app().await;
+    let cases: Vec<(Request<Body>, &str)> = vec![
+        (post("/v1/accounts/hq/shares", "{not json"), "invalid JSON"),
+        (post("/v1/accounts/hq/shares", ""), "JSON body is required"),
+        (
+            post(
+                "/v1/accounts/hq/shares",
+                r#"{"source": {"uri": "cloudreve://my/x"}, "colour": 1}"#,
+            ),
+            "colour",
+        ),
+        (
+            post(
+                "/v1/accounts/hq/shares",
+                r#"{"source": {"uri": "cloudreve://my/x"}, "max_downloads": "ten"}"#,
+            ),
+            "max_downloads",
+        ),
+        (
+            post(
+                "/v1/accounts/hq/shares",
+                format!(r#"{{"source": {{"uri": "{}"}}}}"#, "x".repeat(4000)),
+            ),
+            "larger than",
+        ),
+        (post("/v1/shares/revoke", r#"{"ids": []}"#), "1 to 1000"),
+        (
+            Request::patch("/v1/shares/hq:abc")
+                .body(Body::from(r#"{"expires_at": "tomorrow"}"#))
+                .unwrap(),
+            "expires_at",
+        ),
+    ];
+    for (req, needle) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let (status, ct, body) = call(&app, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert_eq!(ct, "application/problem+json");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(needle), "{what}: {detail}");
+        assert!(body["request_id"].as_str().is_some());
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_accounts_and_ids_are_404_problems() {
+    let (app, _sim) = app().await;
+    for uri in ["/nope", "/v1/shares/zz:abc", "/v1/shares/hq:doesnotexist"] {
+        let (status, ct, body) = call(&app, Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
+        assert_eq!(ct, "application/problem+json");
+        assert_eq!(body["kind"], "not_found");
+    }
+    let (status, _, _) = call(
+        &app,
+        post(
+            "/v1/accounts/nope/shares",
+            r#"{"source": {"uri": "cloudreve://my/x"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = call(
+        &app,
+        Request::put("/v1/shares").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(status.is_client_error(), "{body}");
+}
+
+#[tokio::test]
+async fn unsupported_options_are_422_naming_the_capability_before_any_vendor_call() {
+    let (app, sim) = app().await;
+    sim.counters().reset();
+    let (status, _, body) = call(
+        &app,
+        post(
+            "/v1/accounts/hq/shares",
+            r#"{"source": {"uri": "cloudreve://my/Reports"}, "audience": "organization"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["capability"], "audiences");
+    assert_eq!(body["account"], "hq");
+    assert_eq!(sim.counters().get("create"), 0);
+}
