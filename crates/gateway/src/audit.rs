@@ -4,36 +4,26 @@
 use crate::auth::Principal;
 use unishare_core::Error;
 
-/// Emits one audit event.
+/// Emits one audit event; `outcome` is `ok` or the error kind.
 pub fn event(
     principal: &Principal,
     account: &str,
     share_id: Option<&str>,
     operation: &str,
-    outcome: &Result<(), &Error>,
+    result: &Result<(), &Error>,
 ) {
-    let request_id = crate::request_id::current_request_id();
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    match outcome {
-        Ok(()) => tracing::info!(
-            target: "unishare::audit",
-            at = %at,
-            request_id = %request_id,
-            key = %principal.name,
-            account,
-            share_id = share_id.unwrap_or("-"),
-            operation,
-            outcome = "ok",
-        ),
-        Err(e) => tracing::info!(
-            target: "unishare::audit",
-            at = %at,
-            request_id = %request_id,
-            key = %principal.name,
-            account,
-            share_id = share_id.unwrap_or("-"),
-            operation,
-            outcome = e.kind().as_str(),
-        ),
-    }
+    let outcome = match result {
+        Ok(()) => "ok",
+        Err(e) => e.kind().as_str(),
+    };
+    tracing::info!(
+        target: "unishare::audit",
+        at = %chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        request_id = %crate::request_id::current_request_id(),
+        key = %principal.name,
+        account,
+        share_id = share_id.unwrap_or("-"),
+        operation,
+        outcome,
+    );
 }

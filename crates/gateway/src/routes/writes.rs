@@ -1,6 +1,7 @@
 //! Create, change and revoke links. Every write checks capabilities centrally before any vendor
 //! call, updates the snapshot at once (read-your-writes) and emits one audit event.
 
+use crate::account::Account;
 use crate::audit;
 use crate::auth::Principal;
 use crate::body::JsonBody;
@@ -15,7 +16,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
-use unishare_core::{CallContext, CreateShare, Error, ShareId, UpdateShare};
+use unishare_core::{CallContext, CreateShare, Error, Share, ShareId, UpdateShare};
 
 fn ctx() -> CallContext {
     CallContext::with_request_id(current_request_id())
@@ -34,22 +35,37 @@ pub async fn create(
         Ok(()) => account.provider.create(&req, &ctx()).await,
         Err(e) => Err(e),
     };
-    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
-    let id = result.as_ref().ok().map(|s| s.id.to_string());
-    audit::event(
-        &principal,
-        account.name.as_str(),
-        id.as_deref(),
-        "create",
-        &result.as_ref().map(|_| ()),
-    );
-    let share = Arc::new(result?);
-    account.apply(vec![Arc::clone(&share)], vec![]);
+    let share = record_write(&principal, account, None, "create", result)?;
     Ok((
         StatusCode::CREATED,
         Json(share.view(principal.reveals_secrets())),
     )
         .into_response())
+}
+
+/// The common end of create and update: error context, one audit event, and the result
+/// applied to the snapshot (read-your-writes).
+fn record_write(
+    principal: &Principal,
+    account: &Account,
+    share_id: Option<&str>,
+    operation: &str,
+    result: unishare_core::Result<Share>,
+) -> Result<Arc<Share>, ApiError> {
+    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
+    let id = share_id
+        .map(str::to_owned)
+        .or_else(|| result.as_ref().ok().map(|s| s.id.to_string()));
+    audit::event(
+        principal,
+        account.name.as_str(),
+        id.as_deref(),
+        operation,
+        &result.as_ref().map(|_| ()),
+    );
+    let share = Arc::new(result?);
+    account.apply(vec![Arc::clone(&share)], vec![]);
+    Ok(share)
 }
 
 /// `PATCH /v1/shares/{id}` → 200 + share.
@@ -65,16 +81,7 @@ pub async fn update(
         Ok(()) => account.provider.update(id.native_id(), &req, &ctx()).await,
         Err(e) => Err(e),
     };
-    let result = result.map_err(|e| e.in_account(account.name.as_str(), account.kind));
-    audit::event(
-        &principal,
-        account.name.as_str(),
-        Some(id.as_str()),
-        "update",
-        &result.as_ref().map(|_| ()),
-    );
-    let share = Arc::new(result?);
-    account.apply(vec![Arc::clone(&share)], vec![]);
+    let share = record_write(&principal, account, Some(id.as_str()), "update", result)?;
     Ok(Json(share.view(principal.reveals_secrets())).into_response())
 }
 
