@@ -1,9 +1,10 @@
-//! The `unishare` command: `serve`, `demo`, `check-config`.
+//! The `unishare` command: `serve`, `demo`, `export`, `check-config`.
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use unishare_gateway::export::{ExportArgs, Format};
 use unishare_gateway::server::{self, LogFormat};
 use unishare_gateway::{AppState, Config};
 
@@ -38,6 +39,22 @@ enum Command {
         #[arg(long, default_value_t = 320)]
         shares: usize,
     },
+    /// Export every matching share of every account, crawling the vendors directly (no
+    /// server). Progress on stderr; exits non-zero when an account failed (the others are
+    /// still written).
+    Export {
+        /// Config file (TOML); also UNISHARE_CONFIG.
+        #[arg(long, env = "UNISHARE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+        format: Format,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<ExportArgs>,
+    },
     /// Validate a config file; with --probe, also call every vendor once.
     CheckConfig {
         /// Config file (TOML); also UNISHARE_CONFIG.
@@ -63,6 +80,12 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(config).await,
             Command::Demo { listen, shares } => unishare_gateway::demo::run(listen, shares).await,
+            Command::Export {
+                config,
+                format,
+                output,
+                args,
+            } => export(config, format, output, args).await,
             Command::CheckConfig { config, probe } => check_config(config, probe).await,
         }
     });
@@ -87,6 +110,42 @@ async fn serve(config: Option<PathBuf>) -> Result<(), String> {
     server::serve(state, listener, server::shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn export(
+    config: Option<PathBuf>,
+    format: Format,
+    output: Option<PathBuf>,
+    args: Box<ExportArgs>,
+) -> Result<(), String> {
+    use std::io::Write;
+    let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let query = args.query(format).map_err(|e| e.to_string())?;
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    let (mut out, label): (Box<dyn Write>, String) = match &output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            (
+                Box::new(std::io::BufWriter::new(file)),
+                path.display().to_string(),
+            )
+        }
+        None => (
+            Box::new(std::io::BufWriter::new(std::io::stdout())),
+            "stdout".to_owned(),
+        ),
+    };
+    let report = unishare_gateway::export::run_cli(&state, query, args.include_passwords, &mut out)
+        .await
+        .map_err(|e| e.to_string())?;
+    eprint!("{}", report.summary(&label));
+    match report.failed() {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} account(s) failed; the output is partial (it holds the other accounts' shares)"
+        )),
+    }
 }
 
 async fn check_config(config: Option<PathBuf>, probe: bool) -> Result<(), String> {

@@ -24,3 +24,15 @@ mod provider;
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};
 pub use provider::CloudreveProvider;
+
+/// Entry points for `cargo bench` only: not a stable API.
+#[doc(hidden)]
+pub mod bench {
+    use serde_json::Value;
+    use unishare_core::{AccountName, Share, SkippedRecord};
+
+    /// Maps one raw share record of a list page exactly as `list_page` does.
+    pub fn map_record(account: &AccountName, raw: Value) -> Result<Share, SkippedRecord> {
+        crate::mapping::map_record(account, raw)
+    }
+}

@@ -122,7 +122,7 @@ impl CloudreveProvider {
         ctx: &CallContext,
     ) -> Result<Option<Value>, Error> {
         self.policy
-            .run(idempotency, |_| self.attempt(&req, ctx))
+            .run(op, idempotency, |_| self.attempt(&req, ctx))
             .await
             .map_err(self.context(op))
     }
@@ -172,7 +172,7 @@ impl CloudreveProvider {
     async fn delete_one(&self, native_id: &str, ctx: &CallContext) -> Result<(), Error> {
         check_native_id(native_id).map_err(self.context("revoke"))?;
         self.policy
-            .run(Idempotency::Idempotent, |n| async move {
+            .run("revoke", Idempotency::Idempotent, |n| async move {
                 match self
                     .attempt(
                         &Req {

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 /// How a provider addresses what is shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceForm {
     /// `{"uri": "..."}` (Cloudreve).
@@ -25,6 +26,7 @@ pub enum SourceForm {
 
 /// A set of audiences.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct AudienceSet {
     /// Anyone with the link.
     pub anyone: bool,
@@ -47,6 +49,7 @@ impl AudienceSet {
 
 /// The form a vendor accepts for an access code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PasswordRule {
     /// 1 to `max` ASCII letters and digits (Cloudreve: 32).
@@ -84,6 +87,7 @@ impl PasswordRule {
 
 /// What a provider can do. Plain data, `Copy`, declared once per provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Capabilities {
     /// How sources are addressed on create.
     pub source_form: SourceForm,

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 /// Which vendor an account talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// Cloudreve v4 (community or Pro).
@@ -57,6 +58,7 @@ impl std::str::FromStr for Provider {
 
 /// Normalized state of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShareStatus {
     /// The link works.
@@ -91,6 +93,7 @@ impl ShareStatus {
 
 /// Who may open a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Anyone holding the link.
@@ -114,6 +117,7 @@ impl Audience {
 
 /// What kind of thing is shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// One file.
@@ -128,6 +132,7 @@ pub enum SourceKind {
 
 /// Per-link permissions; `None` means the vendor does not report that permission.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Permissions {
     /// Visitors may preview.
     pub preview: Option<bool>,
@@ -139,6 +144,7 @@ pub struct Permissions {
 
 /// Counters; `None` means the vendor does not report it (never invented as 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// Times the link was opened.
     pub views: Option<u64>,
@@ -150,6 +156,7 @@ pub struct Stats {
 
 /// One shared file, where the vendor lists them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SourceFile {
     /// The vendor's file id.
     pub id: String,
@@ -163,6 +170,7 @@ pub struct SourceFile {
 
 /// What is shared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Source {
     /// File, folder, several files, or unknown.
     pub kind: SourceKind,
@@ -185,6 +193,7 @@ impl Default for Source {
 
 /// The owner of a link, when the vendor reports one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Owner {
     /// The vendor's user id.
     pub id: String,
@@ -199,8 +208,10 @@ pub struct Owner {
 /// `Serialize` writes the redacted form (no `password`, `url` without an embedded access
 /// code); use [`Share::view`] to choose.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Share {
     /// `{account}:{native_id}`.
+    #[cfg_attr(feature = "utoipa", schema(value_type = String, example = "hq:g2guA"))]
     pub id: ShareId,
     /// Configured account name.
     pub account: String,
@@ -226,6 +237,7 @@ pub struct Share {
     pub password_protected: bool,
     /// The access code. Never serialized by `Share` itself: see [`Share::view`].
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
     pub password: Option<Secret>,
     /// Creation time (UTC).
     pub created_at: Option<DateTime<Utc>>,
@@ -245,6 +257,7 @@ pub struct Share {
     pub comment: Option<String>,
     /// Vendor fields with no unified home, under their vendor names.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
     pub vendor: Map<String, Value>,
 }
 

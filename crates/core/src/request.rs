@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 /// What to share. Cloudreve addresses sources by URI, KooDrive by file ids in a container.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum SourceInput {
     /// A vendor URI, e.g. `cloudreve://my/Reports`.
@@ -27,6 +28,7 @@ pub enum SourceInput {
 
 /// Permissions asked for on create or update; `None` leaves the vendor default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PermissionsInput {
     /// Allow previews.
@@ -46,12 +48,14 @@ impl PermissionsInput {
 
 /// A request to create a link.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateShare {
     /// What to share.
     pub source: SourceInput,
     /// An access code; `None` = no password.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
     pub password: Option<Secret>,
     /// When the link dies; `None` = never (where the vendor allows it).
     #[serde(default)]
@@ -70,6 +74,7 @@ pub struct CreateShare {
     pub permissions: Option<PermissionsInput>,
     /// Vendor-specific options, under the vendor's names (e.g. Cloudreve `share_view`).
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
     pub vendor: Map<String, Value>,
 }
 
@@ -128,25 +133,31 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 
 /// A request to change a link. Absent fields are left as they are.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateShare {
     /// New access code; `null` removes it.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
     pub password: Patch<Secret>,
     /// New expiry; `null` = never expires.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<DateTime<Utc>>))]
     pub expires_at: Patch<DateTime<Utc>>,
     /// New share message; `null` removes it.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
     pub comment: Patch<String>,
     /// New download limit; `null` removes it.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<u32>))]
     pub max_downloads: Patch<u32>,
     /// New permissions.
     #[serde(default)]
     pub permissions: Option<PermissionsInput>,
     /// Vendor-specific options, under the vendor's names.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
     pub vendor: Map<String, Value>,
 }
 

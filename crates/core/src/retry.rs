@@ -1,11 +1,34 @@
 //! The shared upstream call policy, used by every vendor adapter (the object_store `client/`
-//! idea): a per-attempt timeout inside an overall deadline, retries only for idempotent calls
-//! and retryable errors, exponential backoff with full jitter, `Retry-After` honoured (capped by
-//! the deadline), and a per-account retry budget so that a sick vendor never gets a retry storm.
+//! idea), in one place:
+//!
+//! - a per-attempt timeout inside an overall deadline;
+//! - retries only for idempotent calls and retryable errors, exponential backoff with jitter;
+//! - a per-account retry [`RetryBudget`] so that a sick vendor never gets a retry storm;
+//! - `Retry-After` honoured (capped by the deadline);
+//! - a per-account [`CircuitBreaker`] (fail fast while the vendor is down, half-open probe);
+//! - a per-account [`Limiter`]: concurrency limit and optional GCRA rate limit;
+//! - upstream metrics: `unishare_upstream_requests_total{account,operation,outcome}`,
+//!   `unishare_upstream_request_duration_seconds{account,operation}`,
+//!   `unishare_upstream_retries_total{account,operation}`, `unishare_breaker_open{account}`.
+//!
+//! Non-idempotent calls (creates) are never repeated: a breaker or limiter refusal happens
+//! before anything is sent, and nothing is retried after an attempt started.
+
+mod breaker;
+mod budget;
+mod limiter;
+
+pub use breaker::{
+    is_vendor_failure, BreakerConfig, BreakerPermit, BreakerSnapshot, BreakerState, CircuitBreaker,
+};
+pub use budget::RetryBudget;
+pub use limiter::{Limiter, RateLimit, DEFAULT_MAX_CONCURRENCY};
 
 use crate::error::{Error, Result};
+use serde::Serialize;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Whether repeating a call is safe.
@@ -17,79 +40,61 @@ pub enum Idempotency {
     NonIdempotent,
 }
 
-/// A retry budget: retries may be at most `ratio` of calls, plus `min_per_sec` retries per
-/// second so that a quiet account can still retry (Finagle/Envoy style).
-#[derive(Debug)]
-pub struct RetryBudget {
-    ratio: f64,
-    min_per_sec: f64,
-    cap: f64,
-    state: Mutex<BudgetState>,
+/// Call counts of one account since start (shown in `/v1/accounts`).
+#[derive(Debug, Default)]
+pub struct UpstreamStats {
+    /// Calls made by the adapter (each may take several attempts).
+    pub calls: AtomicU64,
+    /// Requests sent to the vendor (first attempts plus retries).
+    pub attempts: AtomicU64,
+    /// Retries sent.
+    pub retries: AtomicU64,
+    /// Retries refused because the budget was spent.
+    pub budget_exhausted: AtomicU64,
+    /// Calls failed fast by the open circuit breaker.
+    pub rejected_open: AtomicU64,
+    /// Calls that found no concurrency / rate slot before the deadline.
+    pub throttled: AtomicU64,
 }
 
-#[derive(Debug)]
-struct BudgetState {
-    balance: f64,
-    last_refill: Instant,
+/// A copy of [`UpstreamStats`].
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct UpstreamStatsSnapshot {
+    /// Calls made by the adapter.
+    pub calls: u64,
+    /// Requests sent to the vendor.
+    pub attempts: u64,
+    /// Retries sent.
+    pub retries: u64,
+    /// Retries refused by the budget.
+    pub budget_exhausted: u64,
+    /// Calls failed fast by the breaker.
+    pub rejected_open: u64,
+    /// Calls refused by the limiter.
+    pub throttled: u64,
 }
 
-impl RetryBudget {
-    /// A budget allowing `ratio` retries per call plus `min_per_sec` retries per second.
-    pub fn new(ratio: f64, min_per_sec: f64) -> Self {
-        let cap = (min_per_sec * 10.0).max(10.0);
-        RetryBudget {
-            ratio,
-            min_per_sec,
-            cap,
-            state: Mutex::new(BudgetState {
-                balance: min_per_sec.max(1.0),
-                last_refill: Instant::now(),
-            }),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
-        // A poisoned lock only means another thread panicked mid-update of two floats.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn refill(&self, s: &mut BudgetState) {
-        let now = Instant::now();
-        let secs = now.duration_since(s.last_refill).as_secs_f64();
-        s.last_refill = now;
-        s.balance = (s.balance + secs * self.min_per_sec).min(self.cap);
-    }
-
-    /// Records a first attempt.
-    pub fn deposit(&self) {
-        let mut s = self.lock();
-        self.refill(&mut s);
-        s.balance = (s.balance + self.ratio).min(self.cap);
-    }
-
-    /// Takes one retry from the budget; false when the budget is spent.
-    pub fn try_withdraw(&self) -> bool {
-        let mut s = self.lock();
-        self.refill(&mut s);
-        if s.balance >= 1.0 {
-            s.balance -= 1.0;
-            true
-        } else {
-            false
+impl UpstreamStats {
+    /// A copy of the counts.
+    pub fn snapshot(&self) -> UpstreamStatsSnapshot {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        UpstreamStatsSnapshot {
+            calls: g(&self.calls),
+            attempts: g(&self.attempts),
+            retries: g(&self.retries),
+            budget_exhausted: g(&self.budget_exhausted),
+            rejected_open: g(&self.rejected_open),
+            throttled: g(&self.throttled),
         }
     }
 }
 
-impl Default for RetryBudget {
-    /// 20% of calls, plus one retry per second.
-    fn default() -> Self {
-        RetryBudget::new(0.2, 1.0)
-    }
-}
-
-/// The call policy of one account.
+/// The call policy of one account. Clones share the account's budget, breaker, limiter and
+/// stats.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
+    /// The account name (metrics label).
+    pub account: String,
     /// Retries after the first attempt, at most.
     pub max_retries: u32,
     /// First backoff step.
@@ -102,6 +107,12 @@ pub struct RetryPolicy {
     pub deadline: Duration,
     /// The account's retry budget, shared by all its calls.
     pub budget: Arc<RetryBudget>,
+    /// The account's circuit breaker.
+    pub breaker: Arc<CircuitBreaker>,
+    /// The account's concurrency and rate limits.
+    pub limiter: Arc<Limiter>,
+    /// The account's call counts.
+    pub stats: Arc<UpstreamStats>,
 }
 
 impl Default for RetryPolicy {
@@ -112,19 +123,46 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// A policy with the given per-attempt timeout and retry count; the deadline allows every
-    /// attempt its timeout.
+    /// attempt its timeout. Default breaker, limiter and budget; account label `"default"`.
     pub fn new(attempt_timeout: Duration, max_retries: u32) -> Self {
         RetryPolicy {
+            account: "default".to_owned(),
             max_retries,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
             attempt_timeout,
             deadline: attempt_timeout * (max_retries + 1) + Duration::from_secs(1),
             budget: Arc::new(RetryBudget::default()),
+            breaker: Arc::new(CircuitBreaker::new("default", BreakerConfig::default())),
+            limiter: Arc::new(Limiter::default()),
+            stats: Arc::new(UpstreamStats::default()),
         }
     }
 
-    /// The backoff before retry number `retry` (1-based): full jitter over an exponential cap.
+    /// Sets the account label (and gives the policy its own breaker under that label).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = account.into();
+        self.breaker = Arc::new(CircuitBreaker::new(
+            self.account.clone(),
+            self.breaker.config(),
+        ));
+        self
+    }
+
+    /// Sets the breaker thresholds (a new breaker).
+    pub fn with_breaker(mut self, config: BreakerConfig) -> Self {
+        self.breaker = Arc::new(CircuitBreaker::new(self.account.clone(), config));
+        self
+    }
+
+    /// Sets the concurrency and rate limits (a new limiter).
+    pub fn with_limits(mut self, max_concurrency: usize, rate: Option<RateLimit>) -> Self {
+        self.limiter = Arc::new(Limiter::new(max_concurrency, rate));
+        self
+    }
+
+    /// The backoff before retry number `retry` (1-based): jitter over an exponential cap
+    /// (uniform between half the cap and the cap).
     pub fn backoff(&self, retry: u32) -> Duration {
         let exp = self
             .base_delay
@@ -134,29 +172,90 @@ impl RetryPolicy {
         cap.mul_f64(0.5 + jitter * 0.5)
     }
 
-    /// Runs `attempt` under the policy. `attempt` gets the 0-based attempt number.
+    fn record(&self, operation: &'static str, outcome: &'static str, elapsed: Option<Duration>) {
+        let account = self.account.clone();
+        metrics::counter!(
+            "unishare_upstream_requests_total",
+            "account" => account.clone(),
+            "operation" => operation,
+            "outcome" => outcome
+        )
+        .increment(1);
+        if let Some(d) = elapsed {
+            metrics::histogram!(
+                "unishare_upstream_request_duration_seconds",
+                "account" => account,
+                "operation" => operation
+            )
+            .record(d.as_secs_f64());
+        }
+    }
+
+    /// Runs `attempt` under the policy. `operation` names the call in metrics (`list`, `get`,
+    /// `create`, …); `attempt` gets the 0-based attempt number.
     ///
-    /// Retries when the error is retryable, the call is idempotent, a retry is left, the
-    /// budget allows it and the wait fits in the deadline. A `RateLimited` error's
+    /// Each attempt first asks the circuit breaker (open: fail fast, nothing sent), then waits
+    /// for a concurrency / rate slot (bounded by the deadline), then runs with the per-attempt
+    /// timeout. It retries when the error is retryable, the call is idempotent, a retry is
+    /// left, the budget allows it and the wait fits in the deadline. A `RateLimited` error's
     /// `retry_after` replaces the backoff when longer.
-    pub async fn run<T, F, Fut>(&self, idempotency: Idempotency, mut attempt: F) -> Result<T>
+    pub async fn run<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        idempotency: Idempotency,
+        mut attempt: F,
+    ) -> Result<T>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
         let started = Instant::now();
         self.budget.deposit();
+        self.stats.calls.fetch_add(1, Ordering::Relaxed);
         let mut n = 0u32;
         loop {
+            let permit = match self.breaker.try_acquire() {
+                Ok(p) => p,
+                Err(e) => {
+                    self.stats.rejected_open.fetch_add(1, Ordering::Relaxed);
+                    self.record(operation, "circuit_open", None);
+                    return Err(e);
+                }
+            };
+            let left = self.deadline.saturating_sub(started.elapsed());
+            let slot = match self.limiter.acquire(left).await {
+                Ok(s) => s,
+                Err(e) => {
+                    // Local congestion: not the vendor's fault, so the permit is dropped
+                    // without a report.
+                    drop(permit);
+                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    self.record(operation, "throttled", None);
+                    return Err(e);
+                }
+            };
             let left = self.deadline.saturating_sub(started.elapsed());
             let timeout = self.attempt_timeout.min(left);
-            let outcome = match tokio::time::timeout(timeout, attempt(n)).await {
-                Ok(r) => r,
-                Err(_) => Err(Error::upstream_unavailable(format!(
-                    "no answer within {} ms",
-                    timeout.as_millis()
-                ))),
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+            let sent = Instant::now();
+            let (outcome, timed_out) = match tokio::time::timeout(timeout, attempt(n)).await {
+                Ok(r) => (r, false),
+                Err(_) => (
+                    Err(Error::upstream_unavailable(format!(
+                        "no answer within {} ms",
+                        timeout.as_millis()
+                    ))),
+                    true,
+                ),
             };
+            drop(slot);
+            permit.record(&outcome);
+            let label = match &outcome {
+                Ok(_) => "ok",
+                Err(_) if timed_out => "timeout",
+                Err(e) => e.kind().as_str(),
+            };
+            self.record(operation, label, Some(sent.elapsed()));
             let err = match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
@@ -175,11 +274,19 @@ impl RetryPolicy {
                 return Err(err);
             }
             if !self.budget.try_withdraw() {
-                tracing::debug!(error = %err, "retry budget spent; not retrying");
+                self.stats.budget_exhausted.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(account = %self.account, error = %err, "retry budget spent; not retrying");
                 return Err(err);
             }
-            tracing::debug!(error = %err, attempt = n + 1, wait_ms = wait.as_millis() as u64, "retrying upstream call");
+            tracing::debug!(account = %self.account, operation, error = %err, attempt = n + 1, wait_ms = wait.as_millis() as u64, "retrying upstream call");
             tokio::time::sleep(wait).await;
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(
+                "unishare_upstream_retries_total",
+                "account" => self.account.clone(),
+                "operation" => operation
+            )
+            .increment(1);
             n += 1;
         }
     }
@@ -199,14 +306,16 @@ mod tests {
             attempt_timeout: Duration::from_millis(200),
             deadline: Duration::from_secs(2),
             budget: Arc::new(RetryBudget::new(0.2, 100.0)),
+            ..RetryPolicy::default()
         }
+        .with_account("test")
     }
 
     #[tokio::test]
     async fn retries_retryable_errors_of_idempotent_calls() {
         let calls = AtomicU32::new(0);
         let r = fast(2)
-            .run(Idempotency::Idempotent, |_| async {
+            .run("test", Idempotency::Idempotent, |_| async {
                 if calls.fetch_add(1, Ordering::SeqCst) < 2 {
                     Err(Error::upstream_unavailable("503"))
                 } else {
@@ -222,7 +331,7 @@ mod tests {
     async fn never_retries_non_idempotent_or_non_retryable() {
         let calls = AtomicU32::new(0);
         let r: Result<()> = fast(3)
-            .run(Idempotency::NonIdempotent, |_| async {
+            .run("test", Idempotency::NonIdempotent, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(Error::upstream_unavailable("503"))
             })
@@ -231,7 +340,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         calls.store(0, Ordering::SeqCst);
         let r: Result<()> = fast(3)
-            .run(Idempotency::Idempotent, |_| async {
+            .run("test", Idempotency::Idempotent, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(Error::not_found("gone"))
             })
@@ -245,7 +354,7 @@ mod tests {
         let mut p = fast(0);
         p.attempt_timeout = Duration::from_millis(20);
         let r: Result<()> = p
-            .run(Idempotency::Idempotent, |_| async {
+            .run("test", Idempotency::Idempotent, |_| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 Ok(())
             })
@@ -260,7 +369,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let started = Instant::now();
         let r: Result<()> = fast(3)
-            .run(Idempotency::Idempotent, |_| async {
+            .run("test", Idempotency::Idempotent, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(Error::new(
                     ErrorKind::RateLimited {
@@ -276,20 +385,6 @@ mod tests {
     }
 
     #[test]
-    fn budget_limits_retries_to_a_ratio_of_calls() {
-        let b = RetryBudget::new(0.2, 0.0);
-        // Start balance is 1 (the floor of max(min_per_sec, 1)).
-        let mut granted = 0;
-        for _ in 0..100 {
-            b.deposit();
-            if b.try_withdraw() {
-                granted += 1;
-            }
-        }
-        assert!((20..=21).contains(&granted), "granted {granted}");
-    }
-
-    #[test]
     fn backoff_grows_and_is_capped() {
         let p = RetryPolicy::default();
         for retry in 1..20 {
@@ -297,5 +392,124 @@ mod tests {
             assert!(d <= p.max_delay, "{d:?}");
         }
         assert!(p.backoff(1) <= Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn the_breaker_opens_through_run_and_then_nothing_is_sent() {
+        let p = fast(0).with_breaker(BreakerConfig {
+            failure_threshold: 3,
+            cooldown: Duration::from_secs(60),
+        });
+        let calls = AtomicU32::new(0);
+        for _ in 0..10 {
+            let r: Result<()> = p
+                .run("list", Idempotency::Idempotent, |_| async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Err(Error::upstream_unavailable("503"))
+                })
+                .await;
+            assert_eq!(r.unwrap_err().kind(), ErrorKind::UpstreamUnavailable);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(p.breaker.state(), BreakerState::Open);
+        let s = p.stats.snapshot();
+        assert_eq!((s.calls, s.attempts, s.rejected_open), (10, 3, 7));
+    }
+
+    #[tokio::test]
+    async fn retries_stay_within_the_budget_under_a_persistent_fault() {
+        // No floor refill: the budget is the 20% ratio plus the starting balance of 1.
+        let mut p = fast(3);
+        p.budget = Arc::new(RetryBudget::new(0.2, 0.0));
+        p = p.with_breaker(BreakerConfig {
+            failure_threshold: 0,
+            cooldown: Duration::ZERO,
+        });
+        let attempts = AtomicU32::new(0);
+        for _ in 0..100 {
+            let _: Result<()> = p
+                .run("get", Idempotency::Idempotent, |_| async {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    Err(Error::upstream_unavailable("503"))
+                })
+                .await;
+        }
+        let attempts = attempts.load(Ordering::SeqCst);
+        assert!((100..=121).contains(&attempts), "attempts {attempts}");
+        let s = p.stats.snapshot();
+        assert_eq!(s.attempts as u32, attempts);
+        assert!(s.budget_exhausted > 0);
+    }
+
+    #[tokio::test]
+    async fn concurrency_limit_holds_across_concurrent_calls() {
+        let p = fast(0).with_limits(3, None);
+        let in_flight = AtomicU32::new(0);
+        let peak = AtomicU32::new(0);
+        let calls = (0..20).map(|_| {
+            p.run("get", Idempotency::Idempotent, |_| async {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, Error>(())
+            })
+        });
+        let results = futures_join_all(calls).await;
+        assert!(results.iter().all(|r| r.is_ok()));
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    async fn futures_join_all<F: Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+        let handles: Vec<_> = futs.into_iter().map(Box::pin).collect();
+        let mut out = Vec::new();
+        // Poll all together: a JoinSet would need 'static futures.
+        let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+        let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut done = true;
+            for (i, slot) in pending.iter_mut().enumerate() {
+                if let Some(f) = slot {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => {
+                            results[i] = Some(v);
+                            *slot = None;
+                        }
+                        std::task::Poll::Pending => done = false,
+                    }
+                }
+            }
+            if done {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        out.extend(results.into_iter().flatten());
+        out
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_calls_refused_by_the_breaker_send_nothing() {
+        let p = fast(2).with_breaker(BreakerConfig {
+            failure_threshold: 1,
+            cooldown: Duration::from_secs(60),
+        });
+        let calls = AtomicU32::new(0);
+        let _: Result<()> = p
+            .run("create", Idempotency::NonIdempotent, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Error::upstream_unavailable("503"))
+            })
+            .await;
+        let r: Result<()> = p
+            .run("create", Idempotency::NonIdempotent, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+            .await;
+        assert!(r.unwrap_err().message().contains("circuit open"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

@@ -5,14 +5,23 @@
 //! (`stale`) until it is `max_stale` old, then the account reports its error (`failed`). With no
 //! snapshot yet, a request waits up to `cold_wait` for the shared crawl, then answers without
 //! the account (`syncing`) while the crawl goes on. See `docs/snapshot-cache.md`.
+//!
+//! Snapshot integrity (`docs/resilience.md`): a crawl that fails on any page installs nothing,
+//! so a complete snapshot is only ever replaced by another complete one. A record the vendor
+//! listed but we could not read keeps its previous version (when its id is known). And a crawl
+//! that skipped records *and* shrank by more than [`SHRINK_TOLERANCE_PERCENT`] against the
+//! previous snapshot is not believed: the vendor is answering with damaged data, so the old
+//! snapshot is kept and the crawl counts as failed. A crawl with no skipped records is always
+//! believed, however much it shrank: that is how a legitimate mass revoke looks.
 
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
+use unishare_core::retry::RetryPolicy;
 use unishare_core::{
     AccountName, CallContext, Capabilities, Error, ErrorKind, Provider, Share, ShareProvider,
 };
@@ -74,6 +83,49 @@ enum Change {
     Remove(String),
 }
 
+/// A crawl that skipped records may shrink the snapshot by at most this share (in percent)
+/// before it is rejected as damaged data.
+pub const SHRINK_TOLERANCE_PERCENT: usize = 10;
+
+/// Applies the integrity rule to a finished crawl against the previous snapshot: carries
+/// forward the previous version of records that were listed but unreadable, then rejects the
+/// crawl when it skipped records and still lost more than [`SHRINK_TOLERANCE_PERCENT`] of
+/// the previous shares. Returns the shares to install.
+pub fn check_crawl(
+    previous: Option<&Snapshot>,
+    mut shares: Vec<Arc<Share>>,
+    skipped: &[Option<String>],
+) -> Result<Vec<Arc<Share>>, Error> {
+    let Some(prev) = previous else {
+        return Ok(shares);
+    };
+    if skipped.is_empty() {
+        return Ok(shares);
+    }
+    let carried: Vec<Arc<Share>> = {
+        let present: std::collections::HashSet<&str> =
+            shares.iter().map(|s| s.native_id.as_str()).collect();
+        skipped
+            .iter()
+            .flatten()
+            .filter(|id| !present.contains(id.as_str()))
+            .filter_map(|id| prev.get(id).cloned())
+            .collect()
+    };
+    shares.extend(carried);
+    let before = prev.shares.len();
+    let after = shares.len();
+    if after < before && (before - after) * 100 > before * SHRINK_TOLERANCE_PERCENT {
+        return Err(Error::upstream_protocol(format!(
+            "crawl not believed: {after} shares with {} unreadable records, against {before} \
+             in the previous snapshot (more than {SHRINK_TOLERANCE_PERCENT}% lost while the \
+             vendor sent damaged records); keeping the previous snapshot",
+            skipped.len()
+        )));
+    }
+    Ok(shares)
+}
+
 type CrawlFuture = Shared<BoxFuture<'static, Result<Arc<Snapshot>, Error>>>;
 
 /// Cache counters of one account.
@@ -115,6 +167,7 @@ pub struct Account {
     write_lock: Mutex<()>,
     settled: AtomicBool,
     last_crawl_ms: AtomicU64,
+    upstream: OnceLock<RetryPolicy>,
 }
 
 impl std::fmt::Debug for Account {
@@ -146,7 +199,19 @@ impl Account {
             write_lock: Mutex::new(()),
             settled: AtomicBool::new(false),
             last_crawl_ms: AtomicU64::new(0),
+            upstream: OnceLock::new(),
         })
+    }
+
+    /// Attaches the account's upstream call policy (breaker, limiter, stats) so that
+    /// `/v1/accounts` can report it. Set once at construction; later calls are ignored.
+    pub fn set_upstream(&self, policy: RetryPolicy) {
+        let _ = self.upstream.set(policy);
+    }
+
+    /// The account's upstream call policy, when the provider was built from configuration.
+    pub fn upstream(&self) -> Option<&RetryPolicy> {
+        self.upstream.get()
     }
 
     fn data(&self) -> std::sync::RwLockReadGuard<'_, Data> {
@@ -225,6 +290,18 @@ impl Account {
         let started = Instant::now();
         let span = tracing::info_span!("crawl", account = %self.name, provider = %self.kind);
         let result = tracing::Instrument::instrument(self.crawl_all(), span).await;
+        let result = result.and_then(|(shares, skipped_ids)| {
+            let skipped = skipped_ids.len();
+            check_crawl(self.current().as_deref(), shares, &skipped_ids)
+                .map(|shares| (shares, skipped))
+                .map_err(|e| {
+                    self.counters
+                        .skipped_records
+                        .fetch_add(skipped as u64, Ordering::Relaxed);
+                    e.in_account(self.name.as_str(), self.kind)
+                        .with_operation("list")
+                })
+        });
         let out = match result {
             Ok((shares, skipped)) => {
                 let _w = lock(&self.write_lock);
@@ -266,15 +343,16 @@ impl Account {
                 Err(error)
             }
         };
+        crate::metrics::record_crawl(self.name.as_str(), out.is_ok(), started.elapsed());
         self.settled.store(true, Ordering::Relaxed);
         *lock(&self.crawl) = None;
         out
     }
 
-    async fn crawl_all(&self) -> Result<(Vec<Arc<Share>>, usize), Error> {
+    async fn crawl_all(&self) -> Result<(Vec<Arc<Share>>, Vec<Option<String>>), Error> {
         let ctx = CallContext::default();
         let mut shares: Vec<Arc<Share>> = Vec::new();
-        let mut skipped = 0usize;
+        let mut skipped: Vec<Option<String>> = Vec::new();
         let mut cursor = None;
         let mut pages = 0usize;
         loop {
@@ -283,7 +361,7 @@ impl Account {
             for s in &page.skipped {
                 tracing::warn!(account = %self.name, native_id = ?s.native_id, reason = %s.reason, "skipped a vendor record");
             }
-            skipped += page.skipped.len();
+            skipped.extend(page.skipped.into_iter().map(|s| s.native_id));
             shares.extend(page.shares.into_iter().map(Arc::new));
             if shares.len() > self.policy.max_shares {
                 return Err(Error::new(
@@ -451,5 +529,109 @@ impl Account {
     /// When the data in the current snapshot was read from the vendor.
     pub fn synced_at(&self) -> Option<DateTime<Utc>> {
         self.data().snapshot.as_ref().map(|s| s.synced_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
+    use unishare_core::retry::RetryPolicy;
+    use unishare_core::Secret;
+    use unishare_testkit::cloudreve::{fault, CloudreveSim, CloudreveSimConfig};
+    use unishare_testkit::faults::Fault;
+
+    async fn setup(shares: usize) -> (CloudreveSim, Arc<Account>) {
+        let cfg = CloudreveSimConfig {
+            seed_shares: shares,
+            ..Default::default()
+        };
+        let sim = CloudreveSim::start(cfg.clone()).await.expect("sim");
+        let mut pc = CloudreveConfig::new(
+            AccountName::new("hq").expect("name"),
+            sim.base_url(),
+            CloudreveAuth::Password {
+                email: cfg.email.clone(),
+                password: Secret::new(cfg.password.clone()),
+            },
+        );
+        pc.page_size = 100;
+        pc.policy = RetryPolicy::new(Duration::from_secs(5), 0).with_account("hq");
+        let provider = Arc::new(CloudreveProvider::new(pc).expect("provider"));
+        let account = Account::new(
+            provider,
+            CachePolicy {
+                ttl: Duration::from_secs(60),
+                max_stale: Duration::from_secs(600),
+                cold_wait: Duration::from_secs(5),
+                max_shares: 100_000,
+                failure_backoff: Duration::ZERO,
+            },
+        );
+        (sim, account)
+    }
+
+    #[tokio::test]
+    async fn a_crawl_failing_half_way_never_replaces_a_complete_snapshot() {
+        let (sim, account) = setup(250).await;
+        let first = account.start_crawl().await.expect("first crawl");
+        assert_eq!(first.shares.len(), 250);
+        // The first page answers, every later one fails.
+        sim.faults()
+            .inject("list", Fault::Latency(Duration::ZERO), Some(1));
+        sim.faults().inject("list", fault::empty_500(), None);
+        let err = account.start_crawl().await.expect_err("crawl must fail");
+        assert_eq!(err.kind(), ErrorKind::UpstreamUnavailable, "{err}");
+        let kept = account.current().expect("snapshot");
+        assert_eq!(kept.generation, first.generation);
+        assert_eq!(kept.shares.len(), 250);
+        assert_eq!(account.counters.crawls_failed.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_shrunken_crawl_with_unreadable_records_is_not_believed() {
+        let (sim, account) = setup(150).await;
+        let first = account.start_crawl().await.expect("first crawl");
+        // One page of records that cannot be mapped, and the list ends there.
+        let junk = serde_json::json!({"shares": [{"name": 1}, {"url": []}, {}], "pagination": {}});
+        sim.faults().inject("list", fault::list_data(junk), Some(1));
+        let err = account.start_crawl().await.expect_err("must be rejected");
+        assert_eq!(err.kind(), ErrorKind::UpstreamProtocol);
+        assert!(err.message().contains("not believed"), "{err}");
+        assert_eq!(
+            account.current().expect("kept").generation,
+            first.generation
+        );
+    }
+
+    #[tokio::test]
+    async fn a_mass_revoke_without_errors_is_believed() {
+        let (sim, account) = setup(150).await;
+        account.start_crawl().await.expect("first crawl");
+        sim.clear_shares();
+        let snap = account
+            .start_crawl()
+            .await
+            .expect("an empty list is believed");
+        assert!(snap.shares.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_record_keeps_its_previous_version() {
+        let (_sim, account) = setup(120).await;
+        let prev = account.start_crawl().await.expect("crawl");
+        let victim = prev.shares[7].native_id.clone();
+        let shares: Vec<Arc<Share>> = prev
+            .shares
+            .iter()
+            .filter(|s| s.native_id != victim)
+            .cloned()
+            .collect();
+        let out = check_crawl(Some(&prev), shares.clone(), &[Some(victim.clone())]).unwrap();
+        assert_eq!(out.len(), 120);
+        assert!(out.iter().any(|s| s.native_id == victim));
+        // A small loss with an unidentifiable bad record is within the tolerance.
+        let out = check_crawl(Some(&prev), shares, &[None]).unwrap();
+        assert_eq!(out.len(), 119);
     }
 }

@@ -4,7 +4,8 @@ use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 use std::sync::Arc;
 use unishare_core::{Error, ErrorKind};
@@ -20,27 +21,58 @@ async fn method_not_allowed() -> ApiError {
     ))
 }
 
+/// Every route of the API: method, path template (axum and OpenAPI share the `{param}` syntax)
+/// and handler. The router is built from this table alone, and the OpenAPI coverage test
+/// compares [`routes`] with the document's paths, so a route cannot be served undocumented.
+fn table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
+    vec![
+        (Method::GET, "/v1/shares", get(routes::list::list)),
+        (
+            Method::POST,
+            "/v1/shares/revoke",
+            post(routes::writes::revoke_batch),
+        ),
+        (Method::GET, "/v1/shares/{id}", get(routes::shares::get)),
+        (
+            Method::PATCH,
+            "/v1/shares/{id}",
+            patch(routes::writes::update),
+        ),
+        (
+            Method::DELETE,
+            "/v1/shares/{id}",
+            delete(routes::writes::revoke_one),
+        ),
+        (Method::GET, "/v1/accounts", get(routes::accounts::list)),
+        (
+            Method::POST,
+            "/v1/accounts/{account}/shares",
+            post(routes::writes::create),
+        ),
+        (Method::GET, "/v1/stats", get(routes::stats::stats)),
+        (Method::GET, "/v1/export", get(routes::export::export)),
+        (Method::GET, "/healthz", get(routes::health::healthz)),
+        (Method::GET, "/readyz", get(routes::health::readyz)),
+        (Method::GET, "/metrics", get(crate::metrics::render)),
+        (Method::GET, "/openapi.json", get(crate::openapi::serve)),
+    ]
+}
+
+/// The (method, path template) of every route the router serves.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
     let timeout = state.config.server.request_timeout;
     let max_body = state.config.server.max_body_bytes;
-    Router::new()
-        .route("/v1/shares", get(routes::list::list))
-        .route("/v1/shares/revoke", post(routes::writes::revoke_batch))
-        .route(
-            "/v1/shares/{id}",
-            get(routes::shares::get)
-                .patch(routes::writes::update)
-                .delete(routes::writes::revoke_one),
-        )
-        .route("/v1/accounts", get(routes::accounts::list))
-        .route(
-            "/v1/accounts/{account}/shares",
-            post(routes::writes::create),
-        )
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
-        .route("/metrics", get(crate::metrics::render))
+    let mut router = Router::new();
+    for (_, path, handler) in table() {
+        // Several methods of one path merge into one method router.
+        router = router.route(path, handler);
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -74,6 +74,12 @@ pub struct UpstreamSection {
     /// Retries of an idempotent call after the first attempt.
     #[serde(default = "default_retries")]
     pub max_retries: u32,
+    /// Consecutive vendor failures that open an account's circuit breaker (0 = no breaker).
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// How long an open breaker fails calls fast before one probe call is let through.
+    #[serde(default = "default_breaker_cooldown", with = "duration_str")]
+    pub breaker_cooldown: Duration,
 }
 
 /// `[[accounts]]` as written.
@@ -92,6 +98,12 @@ pub struct AccountSection {
     /// Vendor page size for crawls (default: the vendor maximum, 100).
     #[serde(default)]
     pub page_size: Option<u32>,
+    /// Most vendor calls in flight at once for this account (default 8).
+    #[serde(default)]
+    pub max_concurrency: Option<usize>,
+    /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
+    #[serde(default)]
+    pub rate_limit: Option<String>,
 }
 
 /// `[[api_keys]]` as written.
@@ -166,6 +178,12 @@ fn default_timeout() -> Duration {
 fn default_retries() -> u32 {
     2
 }
+fn default_breaker_failures() -> u32 {
+    5
+}
+fn default_breaker_cooldown() -> Duration {
+    Duration::from_secs(10)
+}
 fn default_server() -> ServerSection {
     ServerSection {
         listen: default_listen(),
@@ -188,6 +206,8 @@ fn default_upstream() -> UpstreamSection {
     UpstreamSection {
         timeout: default_timeout(),
         max_retries: default_retries(),
+        breaker_failures: default_breaker_failures(),
+        breaker_cooldown: default_breaker_cooldown(),
     }
 }
 
@@ -257,6 +277,10 @@ pub struct AccountConfig {
     pub auth: AccountAuth,
     /// Crawl page size.
     pub page_size: Option<u32>,
+    /// Most vendor calls in flight at once.
+    pub max_concurrency: usize,
+    /// Vendor call rate limit, when set.
+    pub rate_limit: Option<unishare_core::retry::RateLimit>,
 }
 
 /// An API key scope.
@@ -376,6 +400,12 @@ impl RawConfig {
         if self.upstream.max_retries > 10 {
             return Err(at("upstream.max_retries", "must be at most 10".into()));
         }
+        if self.upstream.breaker_failures > 0 && self.upstream.breaker_cooldown.is_zero() {
+            return Err(at(
+                "upstream.breaker_cooldown",
+                "must be more than 0 when upstream.breaker_failures is set".into(),
+            ));
+        }
         let mut names = HashSet::new();
         let mut accounts = Vec::new();
         for (i, a) in self.accounts.into_iter().enumerate() {
@@ -402,6 +432,19 @@ impl RawConfig {
                     return Err(at(&key("page_size"), "must be 1 to 100".into()));
                 }
             }
+            let max_concurrency = a
+                .max_concurrency
+                .unwrap_or(unishare_core::retry::DEFAULT_MAX_CONCURRENCY);
+            if !(1..=1024).contains(&max_concurrency) {
+                return Err(at(&key("max_concurrency"), "must be 1 to 1024".into()));
+            }
+            let rate_limit = match &a.rate_limit {
+                Some(r) => Some(
+                    r.parse::<unishare_core::retry::RateLimit>()
+                        .map_err(|e| at(&key("rate_limit"), e))?,
+                ),
+                None => None,
+            };
             let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
             let method = table.take_plain("method")?;
             let auth = match (provider, method.as_str()) {
@@ -439,6 +482,8 @@ impl RawConfig {
                 base_url: a.base_url,
                 auth,
                 page_size: a.page_size,
+                max_concurrency,
+                rate_limit,
             });
         }
         let mut api_keys = Vec::new();

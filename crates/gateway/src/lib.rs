@@ -3,8 +3,9 @@
 //! The unishare HTTP service: configuration ([`config`]), one account per configured vendor
 //! account ([`account`]) holding a snapshot of its shares ([`snapshot`]), the query engine
 //! ([`query`], [`sort`], [`cursor`]), API-key auth ([`auth`]), problem+json errors
-//! ([`problem`]), the routes ([`routes`], [`app::router`]), and the runners for `serve` and
-//! `demo` ([`server`], [`demo`]).
+//! ([`problem`]), the routes ([`routes`], [`app::router`]), dashboard stats ([`stats`]), the
+//! streaming export ([`export`]), metrics ([`metrics`]), the OpenAPI document ([`openapi`]), and
+//! the runners for `serve` and `demo` ([`server`], [`demo`]).
 #![deny(missing_docs)]
 
 pub mod account;
@@ -15,7 +16,9 @@ pub mod body;
 pub mod config;
 pub mod cursor;
 pub mod demo;
+pub mod export;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod query;
 pub mod registry;
@@ -26,6 +29,7 @@ pub mod server;
 pub mod snapshot;
 pub mod sort;
 pub mod state;
+pub mod stats;
 
 pub use app::router;
 pub use config::Config;

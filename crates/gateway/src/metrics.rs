@@ -1,7 +1,38 @@
-//! Metric recording (Prometheus names, DESIGN.md §6). The exporter is installed by the server;
-//! without it the macros are no-ops, so tests and libraries pay nothing.
+//! Metric recording (Prometheus names, DESIGN.md §6). The exporter is installed by the server
+//! (and on the first `GET /metrics`); without it the macros are no-ops, so libraries pay nothing.
+//!
+//! Series recorded here:
+//! - `unishare_http_requests_total{route,status}` and
+//!   `unishare_http_request_duration_seconds{route,status}` (histogram): `route` is the route
+//!   template (`/v1/shares/{id}`), never the raw path, so label cardinality stays bounded;
+//! - `unishare_crawl_duration_seconds{account,outcome}` (histogram, `outcome` = `ok`|`error`),
+//!   recorded when a crawl ends.
+//!
+//! Series exported at render time from the accounts' own counters (so they are exact, and cost
+//! nothing on the read path):
+//! - `unishare_cache_events_total{account,event}` (`event` = `hit`|`miss`|`stale`|
+//!   `stale_on_error`);
+//! - `unishare_crawls_total{account,outcome}`;
+//! - `unishare_skipped_records_total{account}`: vendor records that could not be mapped;
+//! - `unishare_shares{account}` (gauge): shares in the account's current snapshot (absent until
+//!   the first crawl has succeeded).
 
+use crate::state::AppState;
+use axum::extract::State;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// Buckets of request and upstream latencies, in seconds.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Buckets of crawl durations, in seconds.
+const CRAWL_BUCKETS: &[f64] = &[
+    0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+];
 
 /// One HTTP request served; `route` is the route template, never the raw path.
 pub fn record_http(route: &str, status: u16, elapsed: Duration) {
@@ -11,17 +42,33 @@ pub fn record_http(route: &str, status: u16, elapsed: Duration) {
         .record(elapsed.as_secs_f64());
 }
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+/// One crawl of `account` ended after `elapsed`, successfully (`ok`) or not.
+pub fn record_crawl(account: &str, ok: bool, elapsed: Duration) {
+    let labels = [
+        ("account", account.to_owned()),
+        ("outcome", if ok { "ok" } else { "error" }.to_owned()),
+    ];
+    metrics::histogram!("unishare_crawl_duration_seconds", &labels).record(elapsed.as_secs_f64());
+}
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
-/// Installs the Prometheus recorder once per process (later calls are no-ops).
+fn builder() -> Result<PrometheusBuilder, metrics_exporter_prometheus::BuildError> {
+    PrometheusBuilder::new()
+        .set_buckets(LATENCY_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full("unishare_crawl_duration_seconds".to_owned()),
+            CRAWL_BUCKETS,
+        )
+}
+
+/// Installs the Prometheus recorder once per process (later calls are no-ops). The recorder is
+/// process-global: every router in the process reports into it.
 pub fn install() {
     if HANDLE.get().is_some() {
         return;
     }
-    match PrometheusBuilder::new().install_recorder() {
+    match builder().and_then(|b| b.install_recorder()) {
         Ok(handle) => {
             let _ = HANDLE.set(handle);
         }
@@ -29,14 +76,61 @@ pub fn install() {
     }
 }
 
-/// `GET /metrics`: Prometheus text.
-pub async fn render() -> impl axum::response::IntoResponse {
-    let body = HANDLE.get().map(|h| h.render()).unwrap_or_default();
+/// Publishes the accounts' counters (cache events, crawls, skipped records, shares) into the
+/// recorder. Called before every render, so the values are current.
+pub fn export_account_gauges(state: &AppState) {
+    for a in &state.accounts {
+        let account = a.name.as_str().to_owned();
+        let c = &a.counters;
+        for (event, value) in [
+            ("hit", &c.hit),
+            ("miss", &c.miss),
+            ("stale", &c.stale),
+            ("stale_on_error", &c.stale_on_error),
+        ] {
+            metrics::counter!(
+                "unishare_cache_events_total",
+                "account" => account.clone(),
+                "event" => event
+            )
+            .absolute(value.load(Ordering::Relaxed));
+        }
+        for (outcome, value) in [("ok", &c.crawls_ok), ("error", &c.crawls_failed)] {
+            metrics::counter!(
+                "unishare_crawls_total",
+                "account" => account.clone(),
+                "outcome" => outcome
+            )
+            .absolute(value.load(Ordering::Relaxed));
+        }
+        metrics::counter!("unishare_skipped_records_total", "account" => account.clone())
+            .absolute(c.skipped_records.load(Ordering::Relaxed));
+        if let Some(snap) = a.current() {
+            metrics::gauge!("unishare_shares", "account" => account).set(snap.shares.len() as f64);
+        }
+    }
+}
+
+/// The Prometheus text of everything recorded so far (installs the recorder when needed).
+pub fn render_text(state: &AppState) -> String {
+    install();
+    export_account_gauges(state);
+    match HANDLE.get() {
+        Some(h) => {
+            h.run_upkeep();
+            h.render()
+        }
+        None => String::new(),
+    }
+}
+
+/// `GET /metrics`: Prometheus text exposition format.
+pub async fn render(State(state): State<Arc<AppState>>) -> impl axum::response::IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
+            "text/plain; version=0.0.4; charset=utf-8",
         )],
-        body,
+        render_text(&state),
     )
 }

@@ -3,9 +3,10 @@
 
 use crate::cursor::CursorPos;
 use crate::snapshot::{Snapshot, View};
-use crate::sort::{cmp_in_order, cmp_key_id, KeyValue, Order, SortKey};
+use crate::sort::{KeyValue, Order, SortKey};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
 use std::sync::Arc;
 use unishare_core::{Audience, Error, Provider, Share, ShareStatus};
 
@@ -148,7 +149,11 @@ impl Filter {
 
     /// Whether share `i` of `snap` matches the per-share filters.
     pub fn matches(&self, snap: &Snapshot, i: usize) -> bool {
-        let s = &snap.shares[i];
+        Matcher::new(self).matches(snap, i)
+    }
+
+    /// The filters that read the share itself (everything but `q`).
+    fn matches_share(&self, s: &Share) -> bool {
         if !self.statuses.is_empty() && !self.statuses.contains(&s.status) {
             return false;
         }
@@ -160,11 +165,6 @@ impl Filter {
             .is_some_and(|p| p != s.password_protected)
         {
             return false;
-        }
-        if let Some(q) = &self.q {
-            if !snap.names_lower[i].contains(q.as_str()) {
-                return false;
-            }
         }
         if let Some(after) = self.created_after {
             if s.created_at.is_none_or(|c| c <= after) {
@@ -274,57 +274,220 @@ impl ListQuery {
     }
 }
 
-/// Positions of `view` in list order, starting after `after` when given.
-fn positions<'a>(
-    snap: &'a Snapshot,
-    view: &'a View,
+/// Where a keyset resume starts in `view`: the segments of view positions still to visit, in
+/// list order (`rev` = walk each segment from its end).
+fn segments(
+    snap: &Snapshot,
+    view: &View,
     key: SortKey,
     order: Order,
     after: Option<&CursorPos>,
-) -> Box<dyn Iterator<Item = usize> + 'a> {
+) -> [(usize, usize); 2] {
     let nn = view.non_null;
     let len = view.order.len();
-    let at = |i: u32| -> &Share { &snap.shares[i as usize] };
-    let idx = move |r: std::ops::Range<usize>| r.map(move |p| view.order[p] as usize);
-    let idx_rev = move |r: std::ops::Range<usize>| r.rev().map(move |p| view.order[p] as usize);
-    match (order, after) {
-        (Order::Asc, None) => Box::new(idx(0..len)),
-        (Order::Desc, None) => Box::new(idx_rev(0..nn).chain(idx_rev(nn..len))),
-        (Order::Asc, Some(c)) => {
-            let ck = c.key_value();
-            let start = view.order.partition_point(|&i| {
-                let s = at(i);
-                cmp_key_id((key.value(s).as_ref(), s.id.as_str()), (ck.as_ref(), &c.id))
-                    != std::cmp::Ordering::Greater
-            });
-            Box::new(idx(start..len))
-        }
-        (Order::Desc, Some(c)) => {
-            let ck = c.key_value();
-            match ck {
-                Some(_) => {
-                    let end = view.order[..nn].partition_point(|&i| {
-                        let s = at(i);
-                        cmp_key_id((key.value(s).as_ref(), s.id.as_str()), (ck.as_ref(), &c.id))
-                            == std::cmp::Ordering::Less
-                    });
-                    Box::new(idx_rev(0..end).chain(idx_rev(nn..len)))
-                }
-                None => {
-                    let end = nn
-                        + view.order[nn..].partition_point(|&i| at(i).id.as_str() < c.id.as_str());
-                    Box::new(idx_rev(nn..end))
-                }
+    let id_at = |p: usize| snap.shares[view.order[p] as usize].id.as_str();
+    // Ascending (key, id) comparison of view position `p` (non-null part) with the cursor.
+    let cmp_at = |p: usize, ck: &KeyValue<'_>, cid: &str| -> Ordering {
+        let by_key = match (key, ck) {
+            (SortKey::Name, KeyValue::Str(t)) => {
+                snap.shares[view.order[p] as usize].name.as_str().cmp(t)
             }
-        }
+            (SortKey::Name, KeyValue::Int(_)) => Ordering::Greater,
+            (_, KeyValue::Int(n)) => view.ints[p].cmp(n),
+            (_, KeyValue::Str(_)) => Ordering::Less,
+        };
+        by_key.then_with(|| id_at(p).cmp(cid))
+    };
+    match (order, after) {
+        (Order::Asc, None) => [(0, len), (len, len)],
+        (Order::Desc, None) => [(0, nn), (nn, len)],
+        (Order::Asc, Some(c)) => match c.key_value() {
+            Some(ck) => {
+                let start = partition(0, nn, |p| cmp_at(p, &ck, &c.id) != Ordering::Greater);
+                [(start, len), (len, len)]
+            }
+            None => {
+                let start = partition(nn, len, |p| id_at(p) <= c.id.as_str());
+                [(start, len), (len, len)]
+            }
+        },
+        (Order::Desc, Some(c)) => match c.key_value() {
+            Some(ck) => {
+                let end = partition(0, nn, |p| cmp_at(p, &ck, &c.id) == Ordering::Less);
+                [(0, end), (nn, len)]
+            }
+            None => {
+                let end = partition(nn, len, |p| id_at(p) < c.id.as_str());
+                [(nn, end), (len, len)]
+            }
+        },
     }
 }
 
-/// Positions of one account in list order, already filtered.
-type Head<'a> = (
-    &'a Snapshot,
-    std::iter::Peekable<Box<dyn Iterator<Item = usize> + 'a>>,
-);
+/// First position in `lo..hi` where `pred` is false (`pred` true then false over the range).
+fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The per-share part of a [`Filter`], prepared once per query.
+struct Matcher<'f> {
+    filter: &'f Filter,
+    needle: Option<&'f [u8]>,
+    /// Some filter other than `q` reads the share itself.
+    reads_share: bool,
+}
+
+impl<'f> Matcher<'f> {
+    fn new(filter: &'f Filter) -> Matcher<'f> {
+        Matcher {
+            filter,
+            needle: filter.q.as_deref().map(str::as_bytes),
+            reads_share: !filter.statuses.is_empty()
+                || filter.audience.is_some()
+                || filter.password_protected.is_some()
+                || filter.created_after.is_some()
+                || filter.created_before.is_some()
+                || filter.expires_before.is_some(),
+        }
+    }
+
+    #[inline]
+    fn matches(&self, snap: &Snapshot, i: usize) -> bool {
+        if let Some(n) = self.needle {
+            if !contains(snap.names_lower.get(i).as_bytes(), n) {
+                return false;
+            }
+        }
+        !self.reads_share || self.filter.matches_share(&snap.shares[i])
+    }
+}
+
+/// Substring test for short haystacks (names): no searcher set-up per call. A byte match of
+/// valid UTF-8 in valid UTF-8 always falls on character boundaries, so this equals
+/// `str::contains`.
+#[inline]
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let last_start = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last_start {
+        match hay[i..=last_start].iter().position(|&b| b == first) {
+            None => return false,
+            Some(off) => {
+                i += off;
+                if &hay[i + 1..i + needle.len()] == rest {
+                    return true;
+                }
+                i += 1;
+            }
+        }
+    }
+    false
+}
+
+/// One account's walk through its view in list order, filtered; `cur` is the view position
+/// of the next matching share (the head of this account in the merge).
+struct Head<'a> {
+    snap: &'a Snapshot,
+    view: &'a View,
+    segs: [(usize, usize); 2],
+    seg: usize,
+    rev: bool,
+    cur: Option<usize>,
+}
+
+impl<'a> Head<'a> {
+    fn new(
+        snap: &'a Snapshot,
+        key: SortKey,
+        order: Order,
+        after: Option<&CursorPos>,
+        m: &Matcher<'_>,
+    ) -> Head<'a> {
+        let view = snap.view(key);
+        let mut h = Head {
+            snap,
+            view,
+            segs: segments(snap, view, key, order, after),
+            seg: 0,
+            rev: order == Order::Desc,
+            cur: None,
+        };
+        h.advance(m);
+        h
+    }
+
+    /// Moves `cur` to the next matching position (or `None`).
+    #[inline]
+    fn advance(&mut self, m: &Matcher<'_>) {
+        let order = &self.view.order;
+        while self.seg < 2 {
+            let (lo, hi) = &mut self.segs[self.seg];
+            while lo < hi {
+                let p = if self.rev {
+                    *hi -= 1;
+                    *hi
+                } else {
+                    *lo += 1;
+                    *lo - 1
+                };
+                if m.matches(self.snap, order[p] as usize) {
+                    self.cur = Some(p);
+                    return;
+                }
+            }
+            self.seg += 1;
+        }
+        self.cur = None;
+    }
+
+    fn share(&self, p: usize) -> &'a Arc<Share> {
+        &self.snap.shares[self.view.order[p] as usize]
+    }
+}
+
+/// Compares the heads of two accounts at view positions `pa`, `pb` in list order.
+#[inline]
+fn cmp_heads(
+    a: &Head<'_>,
+    pa: usize,
+    b: &Head<'_>,
+    pb: usize,
+    key: SortKey,
+    order: Order,
+) -> Ordering {
+    let (a_nn, b_nn) = (pa < a.view.non_null, pb < b.view.non_null);
+    let by_key = match (a_nn, b_nn) {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        (false, false) => Ordering::Equal,
+        (true, true) => {
+            if key == SortKey::Name {
+                a.share(pa).name.cmp(&b.share(pb).name)
+            } else {
+                a.view.ints[pa].cmp(&b.view.ints[pb])
+            }
+        }
+    };
+    let asc = by_key.then_with(|| a.share(pa).id.as_str().cmp(b.share(pb).id.as_str()));
+    match order {
+        Order::Asc => asc,
+        Order::Desc => asc.reverse(),
+    }
+}
 
 /// One page of results.
 pub struct PageResult {
@@ -343,32 +506,29 @@ pub fn page(
     limit: usize,
     after: Option<&CursorPos>,
 ) -> PageResult {
+    let m = Matcher::new(filter);
     let mut heads: Vec<Head<'_>> = snaps
         .iter()
-        .map(|s| {
-            let it: Box<dyn Iterator<Item = usize> + '_> = Box::new(
-                positions(s, s.view(key), key, order, after).filter(move |&i| filter.matches(s, i)),
-            );
-            (s.as_ref(), it.peekable())
-        })
+        .map(|s| Head::new(s, key, order, after, &m))
         .collect();
     let mut out = Vec::with_capacity(limit.min(1024));
     loop {
         // Few accounts: a linear scan of the heads beats a heap.
-        let mut best: Option<(usize, &Arc<Share>)> = None;
-        for (h, (snap, it)) in heads.iter_mut().enumerate() {
-            if let Some(&i) = it.peek() {
-                let cand = &snap.shares[i];
+        let mut best: Option<(usize, usize)> = None;
+        for (h, head) in heads.iter().enumerate() {
+            if let Some(p) = head.cur {
                 let better = match best {
                     None => true,
-                    Some((_, b)) => cmp_in_order(cand, b, key, order) == std::cmp::Ordering::Less,
+                    Some((bh, bp)) => {
+                        cmp_heads(head, p, &heads[bh], bp, key, order) == Ordering::Less
+                    }
                 };
                 if better {
-                    best = Some((h, cand));
+                    best = Some((h, p));
                 }
             }
         }
-        let Some((h, share)) = best else {
+        let Some((h, p)) = best else {
             return PageResult {
                 shares: out,
                 has_more: false,
@@ -380,20 +540,17 @@ pub fn page(
                 has_more: true,
             };
         }
-        out.push(Arc::clone(share));
-        heads[h].1.next();
+        out.push(Arc::clone(heads[h].share(p)));
+        heads[h].advance(&m);
     }
 }
 
 /// Number of shares matching `filter` across the snapshots.
 pub fn count(snaps: &[Arc<Snapshot>], filter: &Filter) -> usize {
+    let m = Matcher::new(filter);
     snaps
         .iter()
-        .map(|s| {
-            (0..s.shares.len())
-                .filter(|&i| filter.matches(s, i))
-                .count()
-        })
+        .map(|s| (0..s.shares.len()).filter(|&i| m.matches(s, i)).count())
         .sum()
 }
 

@@ -1,15 +1,22 @@
-//! Builds one `Arc<dyn ShareProvider>` per configured account.
+//! Builds one `Arc<dyn ShareProvider>` per configured account, each with its own upstream call
+//! policy (retry budget, circuit breaker, concurrency and rate limits: `unishare_core::retry`).
 
 use crate::config::{AccountAuth, AccountConfig, UpstreamSection};
 use std::sync::Arc;
 use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
-use unishare_core::retry::RetryPolicy;
+use unishare_core::retry::{BreakerConfig, RetryPolicy};
 use unishare_core::{Error, Provider, ShareProvider};
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
 
-/// The upstream call policy of one account, from `[upstream]`.
-pub fn policy(upstream: &UpstreamSection) -> RetryPolicy {
+/// The upstream call policy of one account, from `[upstream]` and the account's limits.
+pub fn policy(account: &AccountConfig, upstream: &UpstreamSection) -> RetryPolicy {
     RetryPolicy::new(upstream.timeout, upstream.max_retries)
+        .with_account(account.name.as_str())
+        .with_breaker(BreakerConfig {
+            failure_threshold: upstream.breaker_failures,
+            cooldown: upstream.breaker_cooldown,
+        })
+        .with_limits(account.max_concurrency, account.rate_limit)
 }
 
 /// The provider of one account.
@@ -17,6 +24,16 @@ pub fn build_provider(
     account: &AccountConfig,
     upstream: &UpstreamSection,
 ) -> Result<Arc<dyn ShareProvider>, Error> {
+    build(account, upstream).map(|(p, _)| p)
+}
+
+/// The provider of one account and a handle on its call policy (a clone sharing the breaker,
+/// limiter, budget and stats the provider uses), for `/v1/accounts`.
+pub fn build(
+    account: &AccountConfig,
+    upstream: &UpstreamSection,
+) -> Result<(Arc<dyn ShareProvider>, RetryPolicy), Error> {
+    let policy = policy(account, upstream);
     let page_size = account.page_size.unwrap_or(100);
     let provider: Arc<dyn ShareProvider> = match (&account.auth, account.provider) {
         (AccountAuth::CloudrevePassword { email, password }, Provider::Cloudreve) => {
@@ -27,7 +44,7 @@ pub fn build_provider(
                     email: email.clone(),
                     password: password.clone(),
                 },
-                policy: policy(upstream),
+                policy: policy.clone(),
                 page_size: page_size.max(10),
             })?)
         }
@@ -38,7 +55,7 @@ pub fn build_provider(
                 auth: CloudreveAuth::Token {
                     refresh_token: refresh_token.clone(),
                 },
-                policy: policy(upstream),
+                policy: policy.clone(),
                 page_size: page_size.max(10),
             })?)
         }
@@ -57,7 +74,7 @@ pub fn build_provider(
                 app_secret: app_secret.clone(),
                 user_id: user_id.clone(),
             },
-            policy: policy(upstream),
+            policy: policy.clone(),
             page_size,
         })?),
         (AccountAuth::KooDriveToken { token, session_id }, Provider::Koodrive) => {
@@ -68,7 +85,7 @@ pub fn build_provider(
                     token: token.clone(),
                     session_id: session_id.clone(),
                 },
-                policy: policy(upstream),
+                policy: policy.clone(),
                 page_size,
             })?)
         }
@@ -79,5 +96,5 @@ pub fn build_provider(
             )))
         }
     };
-    Ok(provider)
+    Ok((provider, policy))
 }

@@ -1,9 +1,17 @@
 //! An account's complete share set, with one pre-sorted index per sort key, so that any sort,
 //! filter and page costs memory time only (see `docs/query-engine.md`).
+//!
+//! Layout for speed (see `docs/benchmarks.md`): every view keeps its integer keys in view order
+//! (`View::ints`), so a keyset resume is a binary search over a contiguous `i64` array and the
+//! k-way merge compares integers without touching the shares; lower-cased names live in one
+//! contiguous buffer (`LowerNames`) that the `q` filter scans without a pointer chase per name;
+//! the native-id index is a sorted array of positions (4 bytes a share, no per-share heap
+//! allocation).
 
-use crate::sort::{cmp_asc, SortKey};
+use crate::sort::{KeyValue, SortKey};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +27,58 @@ pub struct View {
     pub order: Vec<u32>,
     /// Count of positions whose key is not null (they come first).
     pub non_null: usize,
+    /// For integer keys (times, counters): the key of `order[p]` at index `p`, for the
+    /// `non_null` first positions (ascending). Empty for the name key.
+    pub ints: Vec<i64>,
+}
+
+/// Lower-cased share names in one buffer, indexed by share position (`names[i]` is a `&str`).
+#[derive(Debug, Default)]
+pub struct LowerNames {
+    buf: String,
+    /// `ends[i]` is where name `i` ends in `buf`; it starts at `ends[i - 1]` (or 0).
+    ends: Vec<u32>,
+}
+
+impl LowerNames {
+    fn build(shares: &[Arc<Share>]) -> LowerNames {
+        let mut buf = String::with_capacity(shares.iter().map(|s| s.name.len()).sum());
+        let mut ends = Vec::with_capacity(shares.len());
+        for s in shares {
+            if s.name.is_ascii() {
+                let start = buf.len();
+                buf.push_str(&s.name);
+                buf[start..].make_ascii_lowercase();
+            } else {
+                buf.push_str(&s.name.to_lowercase());
+            }
+            ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+        }
+        LowerNames { buf, ends }
+    }
+
+    /// Name `i`, lower-cased.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no names.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+impl std::ops::Index<usize> for LowerNames {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i)
+    }
 }
 
 /// An account's shares at one point in time. Immutable; changes build a new snapshot.
@@ -31,9 +91,9 @@ pub struct Snapshot {
     /// Every share.
     pub shares: Vec<Arc<Share>>,
     /// Lower-cased names, for `q`, by position.
-    pub names_lower: Vec<Box<str>>,
-    /// Position by native id.
-    pub by_native_id: HashMap<Arc<str>, u32>,
+    pub names_lower: LowerNames,
+    /// Positions sorted by native id (binary-searched by [`Snapshot::get`]).
+    by_native_id: Vec<u32>,
     /// One view per sort key, indexed by [`SortKey::index`].
     pub views: [View; SortKey::COUNT],
     /// When the data was read from the vendor (monotonic).
@@ -56,15 +116,13 @@ impl Snapshot {
         synced_at: DateTime<Utc>,
         skipped: usize,
     ) -> Snapshot {
-        let names_lower = shares
-            .iter()
-            .map(|s| s.name.to_lowercase().into_boxed_str())
-            .collect();
-        let by_native_id = shares
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (Arc::from(s.native_id.as_str()), i as u32))
-            .collect();
+        let names_lower = LowerNames::build(&shares);
+        let mut by_native_id: Vec<u32> = (0..shares.len() as u32).collect();
+        by_native_id.sort_unstable_by(|&a, &b| {
+            shares[a as usize]
+                .native_id
+                .cmp(&shares[b as usize].native_id)
+        });
         let views = SortKey::ALL.map(|key| build_view(&shares, key));
         Snapshot {
             account,
@@ -87,9 +145,11 @@ impl Snapshot {
 
     /// A share by native id.
     pub fn get(&self, native_id: &str) -> Option<&Arc<Share>> {
-        self.by_native_id
-            .get(native_id)
-            .map(|&i| &self.shares[i as usize])
+        let p = self
+            .by_native_id
+            .binary_search_by(|&i| self.shares[i as usize].native_id.as_str().cmp(native_id))
+            .ok()?;
+        Some(&self.shares[self.by_native_id[p] as usize])
     }
 
     /// A new snapshot with `upserts` added or replaced and `removed` taken out; keeps the
@@ -119,8 +179,44 @@ impl Snapshot {
 }
 
 fn build_view(shares: &[Arc<Share>], key: SortKey) -> View {
-    let mut order: Vec<u32> = (0..shares.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| cmp_asc(&shares[a as usize], &shares[b as usize], key));
-    let non_null = order.partition_point(|&i| key.value(&shares[i as usize]).is_some());
-    View { order, non_null }
+    if key == SortKey::Name {
+        let mut order: Vec<u32> = (0..shares.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&shares[a as usize], &shares[b as usize]);
+            a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+        });
+        return View {
+            non_null: order.len(),
+            order,
+            ints: Vec::new(),
+        };
+    }
+    // Integer keys: sort (key, position) pairs so that comparisons read no share unless two
+    // keys tie; nulls (None) after every value.
+    let mut pairs: Vec<(Option<i64>, u32)> = shares
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let k = match key.value(s) {
+                Some(KeyValue::Int(n)) => Some(n),
+                _ => None,
+            };
+            (k, i as u32)
+        })
+        .collect();
+    pairs.sort_unstable_by(|a, b| {
+        let by_key = match (a.0, b.0) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => CmpOrdering::Less,
+            (None, Some(_)) => CmpOrdering::Greater,
+            (None, None) => CmpOrdering::Equal,
+        };
+        by_key.then_with(|| shares[a.1 as usize].id.cmp(&shares[b.1 as usize].id))
+    });
+    let non_null = pairs.partition_point(|p| p.0.is_some());
+    View {
+        order: pairs.iter().map(|p| p.1).collect(),
+        non_null,
+        ints: pairs[..non_null].iter().filter_map(|p| p.0).collect(),
+    }
 }

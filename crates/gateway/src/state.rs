@@ -34,10 +34,17 @@ impl AppState {
     /// State over providers built from the config.
     pub fn from_config(config: Config) -> Result<Arc<AppState>, Error> {
         let mut providers = Vec::new();
+        let mut policies = Vec::new();
         for a in &config.accounts {
-            providers.push(crate::registry::build_provider(a, &config.upstream)?);
+            let (provider, policy) = crate::registry::build(a, &config.upstream)?;
+            providers.push(provider);
+            policies.push(policy);
         }
-        Ok(AppState::with_providers(config, providers))
+        let state = AppState::with_providers(config, providers);
+        for (account, policy) in state.accounts.iter().zip(policies) {
+            account.set_upstream(policy);
+        }
+        Ok(state)
     }
 
     /// State over the given providers (tests, demo).

@@ -80,7 +80,7 @@ impl Client {
         let trace = trace_id(ctx.request_id.as_deref());
         let result = self
             .policy
-            .run(call.idempotency, |_| self.attempt(call, &trace))
+            .run(call.op, call.idempotency, |_| self.attempt(call, &trace))
             .await
             .and_then(|v| {
                 serde_json::from_value::<T>(v).map_err(|e| {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
-use unishare_core::retry::{RetryBudget, RetryPolicy};
+use unishare_core::retry::{BreakerConfig, RetryBudget, RetryPolicy};
 use unishare_core::{AccountName, Secret};
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 
@@ -17,7 +17,14 @@ pub fn policy(max_retries: u32) -> RetryPolicy {
         attempt_timeout: Duration::from_secs(10),
         deadline: Duration::from_secs(60),
         budget: Arc::new(RetryBudget::new(1.0, 1000.0)),
+        ..RetryPolicy::default()
     }
+    // These suites check error mapping and retries one call at a time: a breaker opening
+    // after a run of injected failures would hide the vendor's errors (it has its own tests).
+    .with_breaker(BreakerConfig {
+        failure_threshold: 0,
+        cooldown: Duration::ZERO,
+    })
 }
 
 pub fn password_auth(sim_cfg: &CloudreveSimConfig) -> CloudreveAuth {

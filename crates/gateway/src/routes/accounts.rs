@@ -1,4 +1,8 @@
 //! `GET /v1/accounts`: provider, capabilities, health and sync state of every visible account.
+//!
+//! `health`: `open` while the account's circuit breaker is open or half-open (vendor calls fail
+//! fast); `degraded` when the last crawl failed or recent vendor calls failed; `ok` otherwise.
+//! `breaker` and `upstream` show the breaker state and the account's call counts.
 
 use crate::account::SyncState;
 use crate::auth::Principal;
@@ -10,6 +14,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use unishare_core::retry::BreakerState;
 
 /// `GET /v1/accounts`. Never triggers a crawl; reports what is known now.
 pub async fn list(
@@ -33,11 +38,29 @@ pub async fn list(
             (None, None) => SyncState::Syncing,
         };
         let c = &a.counters;
+        let breaker = a.upstream().map(|p| p.breaker.snapshot());
+        let health = match &breaker {
+            Some(b) if b.state != BreakerState::Closed => "open",
+            Some(b) if b.consecutive_failures > 0 => "degraded",
+            _ if last_error.is_some() => "degraded",
+            _ => "ok",
+        };
+        let upstream = a.upstream().map(|p| {
+            json!({
+                "max_concurrency": p.limiter.max_concurrency(),
+                "in_flight": p.limiter.in_flight(),
+                "rate_limit": p.limiter.rate().map(|r| r.to_string()),
+                "retry_budget_available": p.budget.available(),
+                "counts": p.stats.snapshot(),
+            })
+        });
         out.push(json!({
             "account": a.name.as_str(),
             "provider": a.kind,
             "capabilities": a.capabilities,
-            "health": if last_error.is_some() { "failing" } else { "ok" },
+            "health": health,
+            "breaker": breaker,
+            "upstream": upstream,
             "state": sync,
             "synced_at": snap.as_ref().map(|s| s.synced_at),
             "shares": snap.as_ref().map(|s| s.shares.len()),

@@ -119,6 +119,73 @@ pub fn summarize(
     (snaps, states, errors, partial)
 }
 
+/// Serialized list responses, so that a dashboard polling the same URL costs a hash lookup.
+///
+/// The body of a list response is a pure function of: the raw query string (filters, sort,
+/// order, limit, cursor) and, for each account read, its
+/// snapshot generation and sync state (names, `synced_at`, shares and `total` all follow from
+/// the snapshot; generations are unique in the process, so they also pin the [`AppState`] and
+/// its cursor key). Only responses without errors or missing accounts, and without secrets
+/// (a `secrets` key's responses are never kept), are cached. Entries are
+/// weighed by size (at most [`PAGE_CACHE_BYTES`] in all) and expire after [`PAGE_CACHE_TTL`];
+/// a new snapshot changes the key, so a stale body is never served.
+static PAGE_CACHE: std::sync::OnceLock<moka::sync::Cache<PageKey, bytes::Bytes>> =
+    std::sync::OnceLock::new();
+
+/// Most bytes of cached list responses.
+pub const PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// Lifetime of a cached list response.
+pub const PAGE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct PageKey {
+    raw: Box<str>,
+    /// (generation, sync state) of each account read, in order.
+    accounts: Box<[(u64, u8)]>,
+}
+
+fn page_cache() -> &'static moka::sync::Cache<PageKey, bytes::Bytes> {
+    PAGE_CACHE.get_or_init(|| {
+        moka::sync::Cache::builder()
+            .max_capacity(PAGE_CACHE_BYTES)
+            .weigher(|k: &PageKey, v: &bytes::Bytes| {
+                u32::try_from(v.len() + k.raw.len() + 64).unwrap_or(u32::MAX)
+            })
+            .time_to_live(PAGE_CACHE_TTL)
+            .build()
+    })
+}
+
+fn page_key(
+    raw: Option<&str>,
+    reveal: bool,
+    reads: &[(Arc<crate::account::Account>, AccountRead)],
+) -> Option<PageKey> {
+    if reveal {
+        return None;
+    }
+    let mut accounts = Vec::with_capacity(reads.len());
+    for (_, read) in reads {
+        if read.error.is_some() {
+            return None;
+        }
+        let state = match read.state {
+            SyncState::Fresh => 0,
+            SyncState::Stale => 1,
+            SyncState::Syncing | SyncState::Failed => return None,
+        };
+        accounts.push((read.snapshot.as_ref()?.generation, state));
+    }
+    Some(PageKey {
+        raw: raw.unwrap_or("").into(),
+        accounts: accounts.into(),
+    })
+}
+
+fn json_response(body: bytes::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// `GET /v1/shares`.
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -133,6 +200,11 @@ pub async fn list(
         None => None,
     };
     let reads = read_accounts(&state, &principal, &q.filter).await?;
+    let reveal = principal.reveals_secrets();
+    let key = page_key(raw.as_deref(), reveal, &reads);
+    if let Some(body) = key.as_ref().and_then(|k| page_cache().get(k)) {
+        return Ok(json_response(body));
+    }
     let (snaps, accounts, errors, partial) = summarize(&reads);
     let page = query::page(&snaps, &q.filter, q.sort, q.order, q.limit, after.as_ref());
     let total = state.total(&digest, &snaps, &q.filter);
@@ -144,7 +216,6 @@ pub async fn list(
         ),
         _ => None,
     };
-    let reveal = principal.reveals_secrets();
     let body = ListResponse {
         shares: page.shares.iter().map(|s| s.view(reveal)).collect(),
         next_cursor,
@@ -153,7 +224,12 @@ pub async fn list(
         accounts,
         errors,
     };
-    let bytes = serde_json::to_vec(&body)
+    let mut bytes = Vec::with_capacity(1024 + 1024 * page.shares.len());
+    serde_json::to_writer(&mut bytes, &body)
         .map_err(|e| ApiError(Error::internal(format!("serializing the list: {e}"))))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+    let bytes = bytes::Bytes::from(bytes);
+    if let Some(k) = key {
+        page_cache().insert(k, bytes.clone());
+    }
+    Ok(json_response(bytes))
 }

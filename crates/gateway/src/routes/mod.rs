@@ -1,9 +1,11 @@
 //! HTTP routes (DESIGN.md §3).
 
 pub mod accounts;
+pub mod export;
 pub mod health;
 pub mod list;
 pub mod shares;
+pub mod stats;
 pub mod writes;
 
 use crate::account::Account;

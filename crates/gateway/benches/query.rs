@@ -1,0 +1,264 @@
+//! Query engine and cursor benches (issue 8).
+//!
+//! Data: 10k, 100k and 1M synthetic shares spread over 4 accounts (2 "Cloudreve", 2 "KooDrive"),
+//! with realistic field sizes (URL, owner, vendor map) and names drawn from 16 stems plus a
+//! number, so `q=report` matches 1 share in 16 (a common word) and `q=report 4242` almost
+//! none (a rare word: the first page then has to scan the whole view).
+//!
+//! Same-run baseline: `naive_first_page` filters every share, sorts the matches with the list
+//! order and takes 50 (what an engine without pre-sorted views would do).
+//!
+//! `cargo bench` runs all sizes; in test mode (`cargo test --all-targets`) only 10k is built
+//! and each bench runs once.
+
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use unishare_core::{
+    AccountName, Audience, Owner, Permissions, Provider, Share, ShareId, ShareStatus, Source,
+    SourceKind, Stats,
+};
+use unishare_gateway::cursor::{CursorCodec, CursorPos};
+use unishare_gateway::query::{self, ListQuery};
+use unishare_gateway::snapshot::Snapshot;
+use unishare_gateway::sort::{cmp_in_order, Order, SortKey};
+
+const STEMS: [&str; 16] = [
+    "Quarterly report",
+    "Budget",
+    "Photos",
+    "Meeting notes",
+    "Invoice",
+    "Design spec",
+    "Roadmap",
+    "Contract",
+    "Backup",
+    "Slides",
+    "Music",
+    "Video",
+    "Draft",
+    "Archive",
+    "Manual",
+    "季度报告",
+];
+
+fn time(rng: &mut StdRng) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + rng.gen_range(0..60_000_000), 0)
+        .single()
+        .expect("time")
+}
+
+fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) -> Share {
+    let native = match provider {
+        Provider::Cloudreve => format!("c{n:07x}"),
+        Provider::Koodrive => format!("15050842{:011}", n),
+    };
+    let mut vendor = Map::new();
+    vendor.insert("scope".into(), json!(1));
+    vendor.insert(
+        "containerId".into(),
+        json!("IAAB5thdWzxEoAsiA1681759183084696450"),
+    );
+    vendor.insert("containerName".into(), json!("Team space"));
+    let stem = STEMS[rng.gen_range(0..STEMS.len())];
+    Share {
+        id: ShareId::new(account, &native).expect("id"),
+        account: account.to_string(),
+        provider,
+        name: format!("{stem} {}.pdf", rng.gen_range(0..100_000)),
+        url: format!("https://drive.example.com/s/{native}"),
+        secret_url: None,
+        short_code: Some(native.clone()),
+        native_id: native,
+        status: ShareStatus::ALL[rng.gen_range(0..4)],
+        audience: Audience::Anyone,
+        password_protected: rng.gen_bool(0.3),
+        password: None,
+        created_at: Some(time(rng)),
+        expires_at: rng.gen_bool(0.45).then(|| time(rng)),
+        permissions: Permissions::default(),
+        stats: Stats {
+            views: rng.gen_bool(0.9).then(|| rng.gen_range(0..5000)),
+            downloads: Some(rng.gen_range(0..300)),
+            saves: None,
+        },
+        remaining_downloads: None,
+        source: Source {
+            kind: SourceKind::Folder,
+            uri: Some("cloudreve://my/Reports".into()),
+            files: Vec::new(),
+        },
+        owner: Some(Owner {
+            id: "bnUn".into(),
+            name: Some("Luke Skywalker".into()),
+            email: Some("luke@skywalker.com".into()),
+        }),
+        comment: None,
+        vendor,
+    }
+}
+
+fn snapshots(total: usize) -> Vec<Arc<Snapshot>> {
+    let mut rng = StdRng::seed_from_u64(8);
+    (0..4)
+        .map(|a| {
+            let account = AccountName::new(format!("acct{a}")).expect("account");
+            let provider = if a % 2 == 0 {
+                Provider::Cloudreve
+            } else {
+                Provider::Koodrive
+            };
+            let shares = (0..total / 4)
+                .map(|n| Arc::new(share(&mut rng, &account, provider, n)))
+                .collect();
+            Arc::new(Snapshot::build(
+                account,
+                provider,
+                shares,
+                Instant::now(),
+                Utc::now(),
+                0,
+            ))
+        })
+        .collect()
+}
+
+/// Every matching share in list order (the reference, and the naive baseline).
+fn naive(snaps: &[Arc<Snapshot>], q: &ListQuery) -> Vec<Arc<Share>> {
+    let mut all: Vec<Arc<Share>> = Vec::new();
+    for s in snaps {
+        for i in 0..s.shares.len() {
+            if q.filter.matches(s, i) {
+                all.push(Arc::clone(&s.shares[i]));
+            }
+        }
+    }
+    all.sort_by(|a, b| cmp_in_order(a, b, q.sort, q.order));
+    all
+}
+
+fn bench_query(c: &mut Criterion) {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let sizes: &[(usize, &str)] = if bench_mode {
+        &[(10_000, "10k"), (100_000, "100k"), (1_000_000, "1M")]
+    } else {
+        &[(10_000, "10k")]
+    };
+    let common = ListQuery::parse(Some("sort=views&order=desc&limit=50&q=report")).expect("q");
+    let rare = ListQuery::parse(Some("sort=views&order=desc&limit=50&q=report 4242")).expect("q");
+    let codec = CursorCodec::new(b"bench");
+    let mut g = c.benchmark_group("query");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    for &(n, label) in sizes {
+        let built = Instant::now();
+        let snaps = snapshots(n);
+        eprintln!("built {label} shares in {:?}", built.elapsed());
+        let reference = naive(&snaps, &common);
+        // Sanity: the engine agrees with the reference on the first page.
+        let first = query::page(&snaps, &common.filter, common.sort, common.order, 50, None);
+        assert!(first
+            .shares
+            .iter()
+            .zip(&reference)
+            .all(|(a, b)| a.id == b.id));
+        // Deep page: resume from a cursor in the middle of the matches, through the codec.
+        let digest = common.digest();
+        let mid = &reference[reference.len() / 2];
+        let cursor = codec.encode(&CursorPos::after(mid, common.sort), &digest);
+        let rare_hits = naive(&snaps, &rare).len();
+        eprintln!(
+            "{label}: q=report matches {}, q=\"report 4242\" matches {rare_hits}",
+            reference.len()
+        );
+
+        g.bench_with_input(
+            BenchmarkId::new("first_page_views_desc_q_common", label),
+            &snaps,
+            |b, snaps| {
+                b.iter(|| query::page(snaps, &common.filter, common.sort, common.order, 50, None))
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("first_page_views_desc_q_rare", label),
+            &snaps,
+            |b, snaps| b.iter(|| query::page(snaps, &rare.filter, rare.sort, rare.order, 50, None)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("first_page_views_desc_no_filter", label),
+            &snaps,
+            |b, snaps| {
+                let f = Default::default();
+                b.iter(|| query::page(snaps, &f, SortKey::Views, Order::Desc, 50, None))
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("deep_page_cursor_q_common", label),
+            &snaps,
+            |b, snaps| {
+                b.iter(|| {
+                    let after = codec.decode(black_box(&cursor), &digest).expect("cursor");
+                    query::page(
+                        snaps,
+                        &common.filter,
+                        common.sort,
+                        common.order,
+                        50,
+                        Some(&after),
+                    )
+                })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("total_count_q_common", label),
+            &snaps,
+            |b, snaps| b.iter(|| query::count(snaps, &common.filter)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("baseline_naive_first_page_q_common", label),
+            &snaps,
+            |b, snaps| {
+                b.iter(|| {
+                    let mut all = naive(snaps, &common);
+                    all.truncate(50);
+                    all
+                })
+            },
+        );
+        drop(snaps);
+    }
+    g.finish();
+}
+
+fn bench_cursor(c: &mut Criterion) {
+    let codec = CursorCodec::new(b"bench-secret-of-32-bytes-length!");
+    let q = ListQuery::parse(Some("sort=views&order=desc&q=report")).expect("q");
+    let digest = q.digest();
+    let pos = CursorPos {
+        int: Some(4242),
+        text: None,
+        id: "cn:1505084218764547200".into(),
+    };
+    let encoded = codec.encode(&pos, &digest);
+    let mut g = c.benchmark_group("cursor");
+    g.sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    g.bench_function("encode", |b| {
+        b.iter(|| codec.encode(black_box(&pos), &digest))
+    });
+    g.bench_function("decode", |b| {
+        b.iter(|| codec.decode(black_box(&encoded), &digest).expect("decode"))
+    });
+    g.bench_function("query_digest", |b| b.iter(|| black_box(&q).digest()));
+    g.finish();
+}
+
+criterion_group!(benches, bench_query, bench_cursor);
+criterion_main!(benches);

@@ -1,0 +1,262 @@
+//! Helper processes for `bench/run.sh` (issue 8). Not part of the product.
+//!
+//! ```text
+//! loadbench sims --shares N            start a Cloudreve and a KooDrive simulator with N shares
+//!                                      each, plus an empty pair, and a control endpoint; prints
+//!                                      one JSON line with their URLs, then runs until killed
+//! loadbench baseline --body FILE --listen ADDR
+//!                                      a minimal axum server answering every GET with FILE's
+//!                                      bytes (application/json): the no-work baseline
+//! loadbench burst --url URL --n N      N concurrent GETs at once; prints statuses and times
+//! loadbench export --url URL           reads a streamed export; prints lines, bytes, seconds
+//! loadbench walk --base URL            walks every page of /v1/shares?limit=1000 with cursors
+//! ```
+//! Control endpoint of `sims`: `GET /counters`, `POST /reset`, `POST /latency/{ms}` (per list
+//! page, both simulators; 0 clears it).
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
+use unishare_testkit::faults::Fault;
+use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn need(args: &[String], name: &str) -> String {
+    arg(args, name).unwrap_or_else(|| {
+        eprintln!("missing {name}");
+        std::process::exit(2)
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("sims") => sims(need(&args, "--shares").parse().expect("--shares")).await,
+        Some("baseline") => baseline(&need(&args, "--body"), &need(&args, "--listen")).await,
+        Some("burst") => {
+            burst(
+                &need(&args, "--url"),
+                need(&args, "--n").parse().expect("--n"),
+            )
+            .await
+        }
+        Some("export") => export(&need(&args, "--url")).await,
+        Some("walk") => walk(&need(&args, "--base")).await,
+        _ => Err("usage: loadbench sims|baseline|burst|export|walk ...".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("loadbench: {e}");
+        std::process::exit(1);
+    }
+}
+
+struct Sims {
+    cloudreve: CloudreveSim,
+    koodrive: KooDriveSim,
+}
+
+async fn sims(shares: usize) -> Result<(), String> {
+    let start = |n: usize| async move {
+        let cloudreve = CloudreveSim::start(CloudreveSimConfig {
+            seed_shares: n,
+            ..CloudreveSimConfig::default()
+        })
+        .await?;
+        let koodrive = KooDriveSim::start(KooDriveSimConfig {
+            seed_shares: n,
+            ..KooDriveSimConfig::default()
+        })
+        .await?;
+        Ok::<_, std::io::Error>(Sims {
+            cloudreve,
+            koodrive,
+        })
+    };
+    let full = Arc::new(start(shares).await.map_err(|e| e.to_string())?);
+    let empty = start(0).await.map_err(|e| e.to_string())?;
+    let app = Router::new()
+        .route("/counters", get(counters))
+        .route("/reset", post(reset))
+        .route("/latency/{ms}", post(latency))
+        .with_state(Arc::clone(&full));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let control = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    println!(
+        "{}",
+        json!({
+            "cloudreve": full.cloudreve.base_url(),
+            "koodrive": full.koodrive.base_url(),
+            "empty_cloudreve": empty.cloudreve.base_url(),
+            "empty_koodrive": empty.koodrive.base_url(),
+            "control": control,
+        })
+    );
+    axum::serve(listener, app).await.map_err(|e| e.to_string())
+}
+
+async fn counters(State(s): State<Arc<Sims>>) -> Json<Value> {
+    Json(json!({
+        "cloudreve": s.cloudreve.counters().snapshot(),
+        "koodrive": s.koodrive.counters().snapshot(),
+    }))
+}
+
+async fn reset(State(s): State<Arc<Sims>>) -> &'static str {
+    s.cloudreve.counters().reset();
+    s.koodrive.counters().reset();
+    "ok"
+}
+
+async fn latency(State(s): State<Arc<Sims>>, Path(ms): Path<u64>) -> &'static str {
+    for f in [s.cloudreve.faults(), s.koodrive.faults()] {
+        f.clear();
+        if ms > 0 {
+            f.inject("list", Fault::Latency(Duration::from_millis(ms)), None);
+        }
+    }
+    "ok"
+}
+
+async fn baseline(body: &str, listen: &str) -> Result<(), String> {
+    let bytes = bytes::Bytes::from(std::fs::read(body).map_err(|e| format!("{body}: {e}"))?);
+    let handler = move || {
+        let bytes = bytes.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                bytes,
+            )
+        }
+    };
+    let app = Router::new().fallback(get(handler));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("{listen}: {e}"))?;
+    println!(
+        "listening on http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    axum::serve(listener, app).await.map_err(|e| e.to_string())
+}
+
+async fn burst(url: &str, n: usize) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (client, url, barrier) = (client.clone(), url.to_owned(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let t = Instant::now();
+                let r = client.get(&url).send().await;
+                let out = match r {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        let body: Value = resp.json().await.unwrap_or(Value::Null);
+                        (status, body["partial"].as_bool().unwrap_or(true))
+                    }
+                    Err(_) => (0, true),
+                };
+                (out, t.elapsed())
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    let mut partial = 0;
+    let mut failed = 0;
+    let mut slowest = Duration::ZERO;
+    for t in tasks {
+        let ((status, part), took) = t.await.map_err(|e| e.to_string())?;
+        slowest = slowest.max(took);
+        match (status, part) {
+            (200, false) => ok += 1,
+            (200, true) => partial += 1,
+            _ => failed += 1,
+        }
+    }
+    println!(
+        "{}",
+        json!({
+            "requests": n, "complete": ok, "partial": partial, "failed": failed,
+            "slowest_ms": slowest.as_secs_f64() * 1e3,
+            "all_ms": started.elapsed().as_secs_f64() * 1e3,
+        })
+    );
+    Ok(())
+}
+
+async fn export(url: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let resp = reqwest::get(url).await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let mut resp = resp;
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"lines": lines, "bytes": bytes, "seconds": secs, "per_sec": lines as f64 / secs})
+    );
+    Ok(())
+}
+
+async fn walk(base: &str) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let (mut shares, mut pages, mut bytes) = (0u64, 0u64, 0u64);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut req = client
+            .get(format!("{base}/v1/shares"))
+            .query(&[("limit", "1000"), ("sort", "created_at")]);
+        if let Some(c) = &cursor {
+            req = req.query(&[("cursor", c)]);
+        }
+        let body = req
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .bytes()
+            .await
+            .map_err(|e| e.to_string())?;
+        bytes += body.len() as u64;
+        let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        shares += v["shares"].as_array().map_or(0, |a| a.len() as u64);
+        pages += 1;
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"lines": shares, "pages": pages, "bytes": bytes, "seconds": secs, "per_sec": shares as f64 / secs})
+    );
+    Ok(())
+}

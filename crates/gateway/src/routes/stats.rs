@@ -1,0 +1,45 @@
+//! `GET /v1/stats`: totals for dashboards (see [`crate::stats`]).
+
+use crate::auth::Principal;
+use crate::config::Scope;
+use crate::problem::ApiError;
+use crate::query::Filter;
+use crate::state::AppState;
+use crate::stats::{compute, StatsResponse};
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use std::sync::Arc;
+use unishare_core::Error;
+
+/// Parses the query of `GET /v1/stats`: the filters of the list, nothing else (an unknown
+/// parameter, including `sort`, `limit` or `cursor`, is a 400).
+pub fn parse_filter(raw: Option<&str>) -> Result<Filter, Error> {
+    let mut filter = Filter::default();
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if !filter.apply_pair(&k, &v)? {
+            return Err(Error::invalid_request(format!(
+                "unknown query parameter {:?} (stats takes the filters of GET /v1/shares)",
+                k.chars().take(64).collect::<String>()
+            )));
+        }
+    }
+    Ok(filter)
+}
+
+/// `GET /v1/stats`.
+pub async fn stats(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<StatsResponse>, ApiError> {
+    principal.require(Scope::Read)?;
+    let filter = parse_filter(raw.as_deref())?;
+    let reads = super::list::read_accounts(&state, &principal, &filter).await?;
+    let (snaps, accounts, errors, partial) = super::list::summarize(&reads);
+    Ok(Json(StatsResponse {
+        stats: compute(&snaps, &filter, chrono::Utc::now()),
+        partial,
+        accounts,
+        errors,
+    }))
+}

@@ -1,0 +1,263 @@
+//! `GET /v1/stats`: totals for dashboards, computed from the snapshots only (memory time, no
+//! vendor call).
+//!
+//! Counters a vendor does not report (`null`) are never counted as 0: they are left out of the
+//! sums, and every group says how many of its shares had no value (`views_unreported`,
+//! `downloads_unreported`). A sum over a group where no share reported the counter is `null`.
+
+use crate::query::{self, Filter};
+use crate::routes::list::{AccountError, AccountState};
+use crate::snapshot::Snapshot;
+use crate::sort::{Order, SortKey};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use unishare_core::{Provider, Share, ShareStatus};
+
+/// How many shares the top lists hold.
+pub const TOP_N: usize = 10;
+
+/// Share, view and download totals of one group of shares.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    /// Shares in the group.
+    pub shares: u64,
+    /// Sum of `stats.views` over the shares that report it; `null` when none does.
+    pub views: Option<u64>,
+    /// Shares whose vendor does not report views (left out of `views`).
+    pub views_unreported: u64,
+    /// Sum of `stats.downloads` over the shares that report it; `null` when none does.
+    pub downloads: Option<u64>,
+    /// Shares whose vendor does not report downloads (left out of `downloads`).
+    pub downloads_unreported: u64,
+}
+
+impl Totals {
+    fn add(&mut self, s: &Share) {
+        self.shares += 1;
+        add_counter(&mut self.views, &mut self.views_unreported, s.stats.views);
+        add_counter(
+            &mut self.downloads,
+            &mut self.downloads_unreported,
+            s.stats.downloads,
+        );
+    }
+}
+
+fn add_counter(sum: &mut Option<u64>, unreported: &mut u64, value: Option<u64>) {
+    match value {
+        Some(v) => *sum = Some(sum.unwrap_or(0).saturating_add(v)),
+        None => *unreported += 1,
+    }
+}
+
+/// Totals of one account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AccountTotals {
+    /// Account name.
+    pub account: String,
+    /// Its vendor.
+    pub provider: Provider,
+    /// Its totals.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// Totals of one provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ProviderTotals {
+    /// The vendor.
+    pub provider: Provider,
+    /// Its totals.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// Totals of one status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StatusTotals {
+    /// The status.
+    pub status: ShareStatus,
+    /// Its totals.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// Active shares whose `expires_at` falls in the next 24 hours / 7 days (after `generated_at`,
+/// at or before `generated_at` + the window).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Expiring {
+    /// Expiring within 24 hours.
+    pub next_24h: u64,
+    /// Expiring within 7 days (includes `next_24h`).
+    pub next_7d: u64,
+}
+
+/// Password-protected versus open links.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PasswordSplit {
+    /// `password_protected: true`.
+    pub protected: u64,
+    /// `password_protected: false`.
+    pub open: u64,
+}
+
+/// One entry of a top list (no secrets: the redacted `url`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TopShare {
+    /// Gateway id.
+    pub id: String,
+    /// Account.
+    pub account: String,
+    /// Vendor.
+    pub provider: Provider,
+    /// Display name.
+    pub name: String,
+    /// The link (without an embedded access code).
+    pub url: String,
+    /// Status.
+    pub status: ShareStatus,
+    /// `stats.views`.
+    pub views: Option<u64>,
+    /// `stats.downloads`.
+    pub downloads: Option<u64>,
+}
+
+impl TopShare {
+    fn of(s: &Share) -> TopShare {
+        TopShare {
+            id: s.id.to_string(),
+            account: s.account.clone(),
+            provider: s.provider,
+            name: s.name.clone(),
+            url: s.url.clone(),
+            status: s.status,
+            views: s.stats.views,
+            downloads: s.stats.downloads,
+        }
+    }
+}
+
+/// The numbers of a stats response (everything but the account states).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StatsBody {
+    /// The instant the expiry windows are measured from.
+    pub generated_at: DateTime<Utc>,
+    /// Totals over every matching share.
+    pub total: Totals,
+    /// Per account (every selected account with a snapshot, even with no matching share).
+    pub by_account: Vec<AccountTotals>,
+    /// Per provider (only providers with matching shares).
+    pub by_provider: Vec<ProviderTotals>,
+    /// Per status (every status, in a stable order).
+    pub by_status: Vec<StatusTotals>,
+    /// Active links expiring soon.
+    pub expiring: Expiring,
+    /// Password-protected versus open.
+    pub password: PasswordSplit,
+    /// The [`TOP_N`] shares with most views (only shares that report views), most first;
+    /// ties break on id as in the list.
+    pub top_by_views: Vec<TopShare>,
+    /// The [`TOP_N`] shares with most downloads (only shares that report downloads).
+    pub top_by_downloads: Vec<TopShare>,
+}
+
+/// The `GET /v1/stats` response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatsResponse {
+    /// The numbers.
+    #[serde(flatten)]
+    pub stats: StatsBody,
+    /// True when an account could not be read (its shares are not counted).
+    pub partial: bool,
+    /// Sync state of every selected account.
+    #[schema(value_type = Vec<crate::openapi::AccountStateDoc>)]
+    pub accounts: Vec<AccountState>,
+    /// Accounts that could not be read.
+    #[schema(value_type = Vec<crate::openapi::AccountErrorDoc>)]
+    pub errors: Vec<AccountError>,
+}
+
+fn top(snaps: &[Arc<Snapshot>], filter: &Filter, key: SortKey) -> Vec<TopShare> {
+    // The views are pre-sorted with nulls last: the first TOP_N of the descending walk are the
+    // top; a null among them means fewer than TOP_N shares report the counter.
+    query::page(snaps, filter, key, Order::Desc, TOP_N, None)
+        .shares
+        .iter()
+        .filter(|s| key.value(s).is_some())
+        .map(|s| TopShare::of(s))
+        .collect()
+}
+
+/// Computes the stats of the shares of `snaps` that match `filter`, with expiry windows
+/// measured from `now`.
+pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> StatsBody {
+    let mut total = Totals::default();
+    let mut by_account = Vec::with_capacity(snaps.len());
+    let mut by_provider: BTreeMap<Provider, Totals> = BTreeMap::new();
+    let mut by_status: BTreeMap<ShareStatus, Totals> = ShareStatus::ALL
+        .iter()
+        .map(|s| (*s, Totals::default()))
+        .collect();
+    let mut expiring = Expiring::default();
+    let mut password = PasswordSplit::default();
+    let day = now + Duration::hours(24);
+    let week = now + Duration::days(7);
+    for snap in snaps {
+        let mut acc = Totals::default();
+        for i in 0..snap.shares.len() {
+            if !filter.matches(snap, i) {
+                continue;
+            }
+            let s = &snap.shares[i];
+            acc.add(s);
+            by_provider.entry(s.provider).or_default().add(s);
+            by_status.entry(s.status).or_default().add(s);
+            if s.password_protected {
+                password.protected += 1;
+            } else {
+                password.open += 1;
+            }
+            if let (ShareStatus::Active, Some(e)) = (s.status, s.expires_at) {
+                if e > now && e <= day {
+                    expiring.next_24h += 1;
+                }
+                if e > now && e <= week {
+                    expiring.next_7d += 1;
+                }
+            }
+        }
+        total.shares += acc.shares;
+        total.views_unreported += acc.views_unreported;
+        total.downloads_unreported += acc.downloads_unreported;
+        if let Some(v) = acc.views {
+            total.views = Some(total.views.unwrap_or(0).saturating_add(v));
+        }
+        if let Some(d) = acc.downloads {
+            total.downloads = Some(total.downloads.unwrap_or(0).saturating_add(d));
+        }
+        by_account.push(AccountTotals {
+            account: snap.account.to_string(),
+            provider: snap.provider,
+            totals: acc,
+        });
+    }
+    StatsBody {
+        generated_at: now,
+        total,
+        by_account,
+        by_provider: by_provider
+            .into_iter()
+            .map(|(provider, totals)| ProviderTotals { provider, totals })
+            .collect(),
+        by_status: by_status
+            .into_iter()
+            .map(|(status, totals)| StatusTotals { status, totals })
+            .collect(),
+        expiring,
+        password,
+        top_by_views: top(snaps, filter, SortKey::Views),
+        top_by_downloads: top(snaps, filter, SortKey::Downloads),
+    }
+}

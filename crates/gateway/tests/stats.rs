@@ -1,0 +1,238 @@
+//! `stats::compute` against a hand-computed fixture: sums leave unreported (null) counters out
+//! and count them, expiry windows, password split, top lists, filters.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+use unishare_core::{
+    AccountName, Audience, Permissions, Provider, Share, ShareId, ShareStatus, Source, Stats,
+};
+use unishare_gateway::query::Filter;
+use unishare_gateway::snapshot::Snapshot;
+use unishare_gateway::stats::{compute, StatsBody, Totals};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap()
+}
+
+struct S {
+    native: &'static str,
+    status: ShareStatus,
+    pw: bool,
+    views: Option<u64>,
+    downloads: Option<u64>,
+    expires_in_h: Option<i64>,
+}
+
+fn share(account: &str, provider: Provider, s: &S) -> Arc<Share> {
+    let acc = AccountName::new(account).unwrap();
+    Arc::new(Share {
+        id: ShareId::new(&acc, s.native).unwrap(),
+        account: account.into(),
+        provider,
+        native_id: s.native.into(),
+        name: format!("share {}", s.native),
+        url: format!("http://x/{}", s.native),
+        secret_url: None,
+        short_code: None,
+        status: s.status,
+        audience: Audience::Anyone,
+        password_protected: s.pw,
+        password: None,
+        created_at: Some(now() - Duration::days(30)),
+        expires_at: s.expires_in_h.map(|h| now() + Duration::hours(h)),
+        permissions: Permissions::default(),
+        stats: Stats {
+            views: s.views,
+            downloads: s.downloads,
+            saves: None,
+        },
+        remaining_downloads: None,
+        source: Source::default(),
+        owner: None,
+        comment: None,
+        vendor: Default::default(),
+    })
+}
+
+fn snap(account: &str, provider: Provider, specs: &[S]) -> Arc<Snapshot> {
+    Arc::new(Snapshot::build(
+        AccountName::new(account).unwrap(),
+        provider,
+        specs.iter().map(|s| share(account, provider, s)).collect(),
+        Instant::now(),
+        now(),
+        0,
+    ))
+}
+
+use ShareStatus::*;
+
+/// hq (Cloudreve):
+///   h1 active,  password, views 10, downloads 3, expires in 1 h
+///   h2 active,  open,     views 5,  downloads 0, expires in 3 days
+///   h3 expired, open,     views 7,  downloads 2, expired a day ago
+/// cn (KooDrive):
+///   k1 active,          password, views null, downloads null, expires in 8 days
+///   k2 source_deleted,  password, views 20,   downloads null, expires in 2 h (not active)
+///   k3 active,          open,     views 1,    downloads 9,    never expires
+fn fixture() -> Vec<Arc<Snapshot>> {
+    let s = |native, status, pw, views, downloads, expires_in_h| S {
+        native,
+        status,
+        pw,
+        views,
+        downloads,
+        expires_in_h,
+    };
+    vec![
+        snap(
+            "hq",
+            Provider::Cloudreve,
+            &[
+                s("h1", Active, true, Some(10), Some(3), Some(1)),
+                s("h2", Active, false, Some(5), Some(0), Some(72)),
+                s("h3", Expired, false, Some(7), Some(2), Some(-24)),
+            ],
+        ),
+        snap(
+            "cn",
+            Provider::Koodrive,
+            &[
+                s("k1", Active, true, None, None, Some(8 * 24)),
+                s("k2", SourceDeleted, true, Some(20), None, Some(2)),
+                s("k3", Active, false, Some(1), Some(9), None),
+            ],
+        ),
+    ]
+}
+
+fn t(shares: u64, views: Option<u64>, vu: u64, downloads: Option<u64>, du: u64) -> Totals {
+    Totals {
+        shares,
+        views,
+        views_unreported: vu,
+        downloads,
+        downloads_unreported: du,
+    }
+}
+
+fn ids(list: &[unishare_gateway::stats::TopShare]) -> Vec<&str> {
+    list.iter().map(|s| s.id.as_str()).collect()
+}
+
+#[test]
+fn totals_match_the_hand_computed_fixture() {
+    let st: StatsBody = compute(&fixture(), &Filter::default(), now());
+    // views: 10+5+7+20+1 = 43 (k1 unreported); downloads: 3+0+2+9 = 14 (k1, k2 unreported).
+    assert_eq!(st.total, t(6, Some(43), 1, Some(14), 2));
+    let acc: Vec<(&str, Provider, &Totals)> = st
+        .by_account
+        .iter()
+        .map(|a| (a.account.as_str(), a.provider, &a.totals))
+        .collect();
+    assert_eq!(
+        acc,
+        vec![
+            ("hq", Provider::Cloudreve, &t(3, Some(22), 0, Some(5), 0)),
+            ("cn", Provider::Koodrive, &t(3, Some(21), 1, Some(9), 2)),
+        ]
+    );
+    let prov: Vec<(Provider, &Totals)> = st
+        .by_provider
+        .iter()
+        .map(|p| (p.provider, &p.totals))
+        .collect();
+    assert_eq!(
+        prov,
+        vec![
+            (Provider::Cloudreve, &t(3, Some(22), 0, Some(5), 0)),
+            (Provider::Koodrive, &t(3, Some(21), 1, Some(9), 2)),
+        ]
+    );
+    let status: Vec<(ShareStatus, &Totals)> =
+        st.by_status.iter().map(|p| (p.status, &p.totals)).collect();
+    assert_eq!(
+        status,
+        vec![
+            // h1, h2, k1, k3: views 10+5+1, k1 unreported; downloads 3+0+9, k1 unreported.
+            (Active, &t(4, Some(16), 1, Some(12), 1)),
+            (Expired, &t(1, Some(7), 0, Some(2), 0)),
+            // Only k2, whose downloads are not reported: the sum is null, never 0.
+            (SourceDeleted, &t(1, Some(20), 0, None, 1)),
+            (Invalid, &t(0, None, 0, None, 0)),
+        ]
+    );
+    // Active and expiring within 24 h: h1 (k2 in 2 h is not active); within 7 days: h1, h2.
+    assert_eq!((st.expiring.next_24h, st.expiring.next_7d), (1, 2));
+    assert_eq!((st.password.protected, st.password.open), (3, 3));
+    assert_eq!(
+        ids(&st.top_by_views),
+        vec!["cn:k2", "hq:h1", "hq:h3", "hq:h2", "cn:k3"]
+    );
+    assert_eq!(
+        ids(&st.top_by_downloads),
+        vec!["cn:k3", "hq:h1", "hq:h3", "hq:h2"]
+    );
+    assert_eq!(st.top_by_views[0].views, Some(20));
+    assert_eq!(st.generated_at, now());
+}
+
+#[test]
+fn filters_narrow_every_number() {
+    let mut f = Filter::default();
+    assert!(f.apply_pair("status", "active").unwrap());
+    let st = compute(&fixture(), &f, now());
+    assert_eq!(st.total, t(4, Some(16), 1, Some(12), 1));
+    assert_eq!(st.by_account[0].totals, t(2, Some(15), 0, Some(3), 0));
+    assert_eq!(st.by_account[1].totals, t(2, Some(1), 1, Some(9), 1));
+    assert_eq!(ids(&st.top_by_views), vec!["hq:h1", "hq:h2", "cn:k3"]);
+    assert_eq!((st.password.protected, st.password.open), (2, 2));
+
+    // The route narrows snapshots to the wanted accounts first; a filter matching nothing
+    // gives zeros and null sums.
+    let mut f = Filter::default();
+    assert!(f.apply_pair("q", "no such name").unwrap());
+    let st = compute(&fixture(), &f, now());
+    assert_eq!(st.total, t(0, None, 0, None, 0));
+    assert_eq!(
+        st.by_account.len(),
+        2,
+        "accounts are listed even when empty"
+    );
+    assert!(st.by_provider.is_empty());
+    assert!(st.top_by_views.is_empty());
+}
+
+#[test]
+fn top_lists_hold_ten_most_first_and_skip_unreported() {
+    let specs: Vec<S> = (0..25u64)
+        .map(|i| S {
+            native: Box::leak(format!("n{i:02}").into_boxed_str()),
+            status: Active,
+            pw: false,
+            // Every fifth share reports no views; downloads tie at 7 for all.
+            views: (i % 5 != 0).then_some(i * 10),
+            downloads: Some(7),
+            expires_in_h: None,
+        })
+        .collect();
+    let snaps = vec![snap("hq", Provider::Cloudreve, &specs)];
+    let st = compute(&snaps, &Filter::default(), now());
+    assert_eq!(
+        ids(&st.top_by_views),
+        vec![
+            "hq:n24", "hq:n23", "hq:n22", "hq:n21", "hq:n19", "hq:n18", "hq:n17", "hq:n16",
+            "hq:n14", "hq:n13"
+        ]
+    );
+    // Ties break on id in the list's descending order.
+    assert_eq!(st.top_by_downloads.len(), 10);
+    assert_eq!(st.top_by_downloads[0].id, "hq:n24");
+    assert_eq!(st.top_by_downloads[9].id, "hq:n15");
+    // 5 of 25 unreported: 0, 5, 10, 15, 20 are out of the sum.
+    let expected: u64 = (0..25u64).filter(|i| i % 5 != 0).map(|i| i * 10).sum();
+    assert_eq!(st.total.views, Some(expected));
+    assert_eq!(st.total.views_unreported, 5);
+    assert_eq!(st.total.downloads, Some(25 * 7));
+}

@@ -1,0 +1,153 @@
+//! The vendor JSON mappers on arbitrary input, on stable (the same entry points as the
+//! cargo-fuzz targets in `fuzz/`, run by `scripts/fuzz.sh` on nightly): random bytes, random
+//! JSON values, and real list pages with random fields replaced. Nothing may panic.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use unishare_core::AccountName;
+use unishare_koodrive::dto::ListResponse;
+use unishare_koodrive::mapping::map_page;
+
+fn cloudreve(data: &[u8]) -> usize {
+    let Ok(envelope) = serde_json::from_slice::<Value>(data) else {
+        return 0;
+    };
+    let account = AccountName::new("fuzz").expect("valid name");
+    let records = match envelope.pointer("/data/shares") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => vec![envelope],
+    };
+    records
+        .into_iter()
+        .filter(|raw| unishare_cloudreve::bench::map_record(&account, raw.clone()).is_ok())
+        .count()
+}
+
+fn koodrive(data: &[u8]) -> usize {
+    let Ok(body) = serde_json::from_slice::<ListResponse>(data) else {
+        return 0;
+    };
+    let account = AccountName::new("fuzz").expect("valid name");
+    let page = map_page(&account, body, chrono::Utc::now());
+    page.shares.len()
+}
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,12}".prop_map(Value::String),
+        "[0-9]{1,25}".prop_map(Value::String),
+        "20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-][01][0-9]:[0-5][0-9])"
+            .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,10}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+const CLOUDREVE_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "url",
+    "visited",
+    "downloaded",
+    "expired",
+    "expires",
+    "created_at",
+    "source_type",
+    "source_uri",
+    "owner",
+    "password",
+    "password_protected",
+    "is_private",
+    "remain_downloads",
+    "price",
+    "unlocked",
+    "share_view",
+    "permission_setting",
+];
+const KOODRIVE_FIELDS: &[&str] = &[
+    "shareId",
+    "displayName",
+    "linkUrl",
+    "shortUrl",
+    "status",
+    "scope",
+    "extractCode",
+    "shareTime",
+    "expireTime",
+    "viewCnt",
+    "downloadCnt",
+    "saveCnt",
+    "permission",
+    "files",
+    "comment",
+    "containerId",
+    "containerName",
+];
+
+fn cloudreve_page(fields: Vec<(usize, Value)>) -> Vec<u8> {
+    let mut rec = json!({
+        "id": "g2guA", "name": "Inspirations", "url": "http://localhost:5173/s/g2guA",
+        "visited": 3, "expired": false, "created_at": "2025-06-10T16:16:39+08:00",
+        "source_type": 1, "owner": {"id": "bnUn", "nickname": "Luke", "email": "l@s.com"}
+    });
+    for (i, v) in fields {
+        rec[CLOUDREVE_FIELDS[i % CLOUDREVE_FIELDS.len()]] = v;
+    }
+    serde_json::to_vec(&json!({"code": 0, "data": {"shares": [rec]}})).expect("json")
+}
+
+fn koodrive_page(fields: Vec<(usize, Value)>) -> Vec<u8> {
+    let mut rec = json!({
+        "shareId": "1505084218764547201", "displayName": "Q4", "linkUrl": "https://k/s/x",
+        "status": 0, "scope": 1, "shareTime": "2025-06-10T08:16:39Z", "viewCnt": "12",
+        "files": [{"id": "f1", "fileName": "a.pdf", "size": 12}]
+    });
+    for (i, v) in fields {
+        rec[KOODRIVE_FIELDS[i % KOODRIVE_FIELDS.len()]] = v;
+    }
+    serde_json::to_vec(&json!({"code": 0, "nextCursor": "c", "shareLinks": [rec]})).expect("json")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..512)) {
+        cloudreve(&data);
+        koodrive(&data);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(v in any_json()) {
+        let bytes = serde_json::to_vec(&v).expect("json");
+        cloudreve(&bytes);
+        koodrive(&bytes);
+        let wrapped = serde_json::to_vec(&json!({"data": {"shares": [v.clone()]}, "shareLinks": [v]}))
+            .expect("json");
+        cloudreve(&wrapped);
+        koodrive(&wrapped);
+    }
+
+    #[test]
+    fn real_records_with_random_fields_never_panic(
+        fields in prop::collection::vec((any::<usize>(), any_json()), 0..6)
+    ) {
+        cloudreve(&cloudreve_page(fields.clone()));
+        koodrive(&koodrive_page(fields));
+    }
+}
+
+#[test]
+fn the_unmutated_records_map() {
+    assert_eq!(cloudreve(&cloudreve_page(Vec::new())), 1);
+    assert_eq!(koodrive(&koodrive_page(Vec::new())), 1);
+}
