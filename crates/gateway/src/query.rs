@@ -5,6 +5,7 @@ use crate::cursor::CursorPos;
 use crate::snapshot::{Snapshot, View};
 use crate::sort::{KeyValue, Order, SortKey};
 use chrono::{DateTime, Utc};
+use memchr::memmem;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -340,7 +341,8 @@ fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usiz
 /// The per-share part of a [`Filter`], prepared once per query.
 struct Matcher<'f> {
     filter: &'f Filter,
-    needle: Option<&'f [u8]>,
+    /// `q`, lower-cased, prepared once per query (memchr's SIMD substring search).
+    needle: Option<memmem::Finder<'f>>,
     /// Some filter other than `q` reads the share itself.
     reads_share: bool,
 }
@@ -349,7 +351,7 @@ impl<'f> Matcher<'f> {
     fn new(filter: &'f Filter) -> Matcher<'f> {
         Matcher {
             filter,
-            needle: filter.q.as_deref().map(str::as_bytes),
+            needle: filter.q.as_deref().map(memmem::Finder::new),
             reads_share: !filter.statuses.is_empty()
                 || filter.audience.is_some()
                 || filter.password_protected.is_some()
@@ -361,41 +363,13 @@ impl<'f> Matcher<'f> {
 
     #[inline]
     fn matches(&self, snap: &Snapshot, i: usize) -> bool {
-        if let Some(n) = self.needle {
-            if !contains(snap.names_lower.get(i).as_bytes(), n) {
+        if let Some(n) = &self.needle {
+            if n.find(snap.names_lower.get(i).as_bytes()).is_none() {
                 return false;
             }
         }
         !self.reads_share || self.filter.matches_share(&snap.shares[i])
     }
-}
-
-/// Substring test for short haystacks (names): no searcher set-up per call. A byte match of
-/// valid UTF-8 in valid UTF-8 always falls on character boundaries, so this equals
-/// `str::contains`.
-#[inline]
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, rest)) = needle.split_first() else {
-        return true;
-    };
-    if hay.len() < needle.len() {
-        return false;
-    }
-    let last_start = hay.len() - needle.len();
-    let mut i = 0;
-    while i <= last_start {
-        match hay[i..=last_start].iter().position(|&b| b == first) {
-            None => return false,
-            Some(off) => {
-                i += off;
-                if &hay[i + 1..i + needle.len()] == rest {
-                    return true;
-                }
-                i += 1;
-            }
-        }
-    }
-    false
 }
 
 /// One account's walk through its view in list order, filtered; `cur` is the view position
