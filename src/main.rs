@@ -1,10 +1,13 @@
 //! The `unishare` command: `serve`, `demo`, `export`, `check-config`.
 
+mod export_cmd;
+
 use clap::{Parser, Subcommand};
+use export_cmd::ExportArgs;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use unishare_gateway::export::{ExportArgs, Format};
+use unishare_gateway::export::Format;
 use unishare_gateway::server::{self, LogFormat};
 use unishare_gateway::{AppState, Config};
 
@@ -124,7 +127,7 @@ async fn export(
     let state = AppState::from_config(config).map_err(|e| e.to_string())?;
     let (mut out, label): (Box<dyn Write>, String) = match &output {
         Some(path) => {
-            let file = std::fs::File::create(path)
+            let file = create_output(path, args.include_passwords)
                 .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             (
                 Box::new(std::io::BufWriter::new(file)),
@@ -136,7 +139,7 @@ async fn export(
             "stdout".to_owned(),
         ),
     };
-    let report = unishare_gateway::export::run_cli(&state, query, args.include_passwords, &mut out)
+    let report = export_cmd::run(&state, query, args.include_passwords, &mut out)
         .await
         .map_err(|e| e.to_string())?;
     eprint!("{}", report.summary(&label));
@@ -146,6 +149,24 @@ async fn export(
             "{n} account(s) failed; the output is partial (it holds the other accounts' shares)"
         )),
     }
+}
+
+/// Creates (or truncates) the export file; one holding access codes is readable by its owner
+/// only (mode 0600 on Unix).
+fn create_output(path: &std::path::Path, secret: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = options.mode(0o600).open(path)?;
+        // An existing file keeps its mode on open: narrow it too.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    options.open(path)
 }
 
 async fn check_config(config: Option<PathBuf>, probe: bool) -> Result<(), String> {

@@ -262,6 +262,24 @@ async fn the_export_command_crawls_the_vendors_and_reports_failures() {
         .filter(|s| s["password_protected"] == true)
         .all(|s| s["password"].is_string()));
 
+    // Into a file, with access codes: readable by its owner only, even when it existed.
+    let secret_out = out.with_extension("secret.ndjson");
+    std::fs::write(&secret_out, "old").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_unishare"))
+        .args(["export", "--include-passwords", "--config"])
+        .arg(&cfg)
+        .arg("--output")
+        .arg(&secret_out)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret_out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
     // A bad flag value is a clear error.
     let run = Command::new(env!("CARGO_BIN_EXE_unishare"))
         .args(["export", "--status", "gone", "--config"])

@@ -174,11 +174,13 @@ async fn scenario(name: &str, target: Target, arm: Arm, expect: Expect) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let fault_ms = fault_start.elapsed().as_millis();
+    // The simulator's count first: every request it saw was counted as an attempt before it
+    // was sent, so reading the attempts afterwards can only find more.
+    let list_during = target.list_calls(&v) - list0;
     let during = accounts(&g).await;
     let acc = find(&during, target.name()).clone();
     saw_open |= acc["health"] == "open";
     let (calls, attempts, retries, rejected) = counts(&acc);
-    let list_during = target.list_calls(&v) - list0;
 
     // Retry discipline: retries within the budget (20% of calls, one per second, a start
     // balance of 1), and the simulator saw no more list requests than the policy sent.

@@ -99,8 +99,7 @@ impl Http {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(unishare_core::retry::parse_retry_after);
         let bytes = resp.bytes().await.map_err(transport_error)?;
         let text = String::from_utf8_lossy(&bytes);
         if status != 200 {

@@ -59,6 +59,7 @@ pub struct UpstreamStats {
 
 /// A copy of [`UpstreamStats`].
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct UpstreamStatsSnapshot {
     /// Calls made by the adapter.
     pub calls: u64,
@@ -131,7 +132,9 @@ impl RetryPolicy {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
             attempt_timeout,
-            deadline: attempt_timeout * (max_retries + 1) + Duration::from_secs(1),
+            deadline: attempt_timeout
+                .saturating_mul(max_retries.saturating_add(1))
+                .saturating_add(Duration::from_secs(1)),
             budget: Arc::new(RetryBudget::default()),
             breaker: Arc::new(CircuitBreaker::new("default", BreakerConfig::default())),
             limiter: Arc::new(Limiter::default()),
@@ -159,6 +162,12 @@ impl RetryPolicy {
     pub fn with_limits(mut self, max_concurrency: usize, rate: Option<RateLimit>) -> Self {
         self.limiter = Arc::new(Limiter::new(max_concurrency, rate));
         self
+    }
+
+    /// The least time an attempt gets: a quarter of the per-attempt timeout. A retry that
+    /// cannot get this much before the deadline is not started.
+    fn min_attempt_time(&self) -> Duration {
+        self.attempt_timeout / 4
     }
 
     /// The backoff before retry number `retry` (1-based): jitter over an exponential cap
@@ -213,6 +222,7 @@ impl RetryPolicy {
         self.budget.deposit();
         self.stats.calls.fetch_add(1, Ordering::Relaxed);
         let mut n = 0u32;
+        let mut last_err: Option<Error> = None;
         loop {
             let permit = match self.breaker.try_acquire() {
                 Ok(p) => p,
@@ -235,6 +245,17 @@ impl RetryPolicy {
                 }
             };
             let left = self.deadline.saturating_sub(started.elapsed());
+            if left < self.min_attempt_time() {
+                // The slot came too late for a fair attempt: not the vendor's fault, so the
+                // permit is dropped without a report (a doomed attempt must not trip the
+                // breaker).
+                drop(permit);
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                self.record(operation, "throttled", None);
+                return Err(last_err.unwrap_or_else(|| {
+                    Error::upstream_unavailable("no upstream slot in time for an attempt")
+                }));
+            }
             let timeout = self.attempt_timeout.min(left);
             self.stats.attempts.fetch_add(1, Ordering::Relaxed);
             let sent = Instant::now();
@@ -270,7 +291,14 @@ impl RetryPolicy {
             if let Some(ra) = err.retry_after() {
                 wait = wait.max(ra);
             }
-            if started.elapsed() + wait >= self.deadline {
+            // The wait plus a fair attempt must fit in what is left of the deadline.
+            let left = self.deadline.saturating_sub(started.elapsed());
+            if wait.saturating_add(self.min_attempt_time()) >= left {
+                return Err(err);
+            }
+            // A failure that opened the breaker ends the call with the vendor's own error (no
+            // retry is charged, nothing waits for a refusal).
+            if self.breaker.state() != BreakerState::Closed {
                 return Err(err);
             }
             if !self.budget.try_withdraw() {
@@ -280,6 +308,7 @@ impl RetryPolicy {
             }
             tracing::debug!(account = %self.account, operation, error = %err, attempt = n + 1, wait_ms = wait.as_millis() as u64, "retrying upstream call");
             tokio::time::sleep(wait).await;
+            last_err = Some(err);
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
             metrics::counter!(
                 "unishare_upstream_retries_total",
@@ -292,8 +321,47 @@ impl RetryPolicy {
     }
 }
 
+/// Longest `Retry-After` believed: a vendor asking for more is waited on for this long (and, as
+/// every wait is bounded by the call's deadline, usually not at all).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// Reads a `Retry-After` header value (RFC 9110 §10.2.3): delay-seconds or an HTTP date, capped
+/// at [`MAX_RETRY_AFTER`]; a date in the past is zero; anything else is `None`.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    let wait = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn retry_after_forms_and_bounds() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(MAX_RETRY_AFTER)
+        );
+    }
+
     use super::*;
     use crate::ErrorKind;
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -414,6 +482,63 @@ mod tests {
         assert_eq!(p.breaker.state(), BreakerState::Open);
         let s = p.stats.snapshot();
         assert_eq!((s.calls, s.attempts, s.rejected_open), (10, 3, 7));
+    }
+
+    #[tokio::test]
+    async fn the_failure_that_opens_the_breaker_is_returned_without_a_retry() {
+        let p = fast(5).with_breaker(BreakerConfig {
+            failure_threshold: 2,
+            cooldown: Duration::from_secs(60),
+        });
+        let calls = AtomicU32::new(0);
+        let r: Result<()> = p
+            .run("list", Idempotency::Idempotent, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Error::upstream_unavailable("HTTP 503 from the vendor"))
+            })
+            .await;
+        let e = r.unwrap_err();
+        // Two attempts (the second opens the breaker), then the vendor's error as it was:
+        // no retry counted, no "circuit open" in its place.
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert!(e.message().contains("HTTP 503"), "{e}");
+        assert_eq!(p.stats.snapshot().retries, 1);
+    }
+
+    #[tokio::test]
+    async fn a_breaker_with_threshold_zero_never_opens() {
+        let p = fast(1).with_breaker(BreakerConfig {
+            failure_threshold: 0,
+            cooldown: Duration::ZERO,
+        });
+        let calls = AtomicU32::new(0);
+        for _ in 0..20 {
+            let _ = p
+                .run("list", Idempotency::Idempotent, |_| async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Err::<(), _>(Error::upstream_unavailable("503"))
+                })
+                .await;
+        }
+        assert_eq!(p.breaker.state(), BreakerState::Closed);
+        assert_eq!(calls.load(Ordering::SeqCst), 40);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_is_not_started_without_a_fair_share_of_the_deadline() {
+        // Deadline 2 s, attempt timeout 1.6 s: after a first timeout there is no room for a
+        // second attempt of at least 400 ms plus backoff, so the call ends with one attempt.
+        let mut p = fast(3);
+        p.attempt_timeout = Duration::from_millis(1600);
+        let calls = AtomicU32::new(0);
+        let r: Result<()> = p
+            .run("list", Idempotency::Idempotent, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                std::future::pending().await
+            })
+            .await;
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::UpstreamUnavailable);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

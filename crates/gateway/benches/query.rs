@@ -132,10 +132,8 @@ fn snapshots(total: usize) -> Vec<Arc<Snapshot>> {
 fn naive(snaps: &[Arc<Snapshot>], q: &ListQuery) -> Vec<Arc<Share>> {
     let mut all: Vec<Arc<Share>> = Vec::new();
     for s in snaps {
-        for i in 0..s.shares.len() {
-            if q.filter.matches(s, i) {
-                all.push(Arc::clone(&s.shares[i]));
-            }
+        for i in q.filter.matching(s) {
+            all.push(Arc::clone(&s.shares[i]));
         }
     }
     all.sort_by(|a, b| cmp_in_order(a, b, q.sort, q.order));

@@ -266,7 +266,24 @@ impl Account {
             return c.clone();
         }
         let me = Arc::clone(self);
-        let handle = tokio::spawn(async move { me.crawl_and_install().await });
+        // The crawl runs in its own task; a second task always frees the slot afterwards, even
+        // when the crawl panicked, so that a later request can crawl again.
+        let crawl = tokio::spawn(Arc::clone(self).crawl_and_install());
+        let handle = tokio::spawn(async move {
+            let out = match crawl.await {
+                Ok(out) => out,
+                Err(e) => {
+                    let error = Error::internal(format!("crawl task ended: {e}"))
+                        .in_account(me.name.as_str(), me.kind)
+                        .with_operation("list");
+                    me.record_failure(&error);
+                    Err(error)
+                }
+            };
+            me.settled.store(true, Ordering::Relaxed);
+            *lock(&me.crawl) = None;
+            out
+        });
         let fut = async move {
             handle
                 .await
@@ -334,19 +351,22 @@ impl Account {
                 Ok(snap)
             }
             Err(error) => {
-                self.counters.crawls_failed.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(account = %self.name, error = %error, "crawl failed; keeping the previous snapshot");
-                self.data_mut().failure = Some(Failure {
-                    error: error.clone(),
-                    at: Instant::now(),
-                });
+                self.record_failure(&error);
                 Err(error)
             }
         };
         crate::metrics::record_crawl(self.name.as_str(), out.is_ok(), started.elapsed());
-        self.settled.store(true, Ordering::Relaxed);
-        *lock(&self.crawl) = None;
         out
+    }
+
+    /// Counts a failed crawl and keeps its error for `state` and the failure backoff.
+    fn record_failure(&self, error: &Error) {
+        self.counters.crawls_failed.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(account = %self.name, error = %error, "crawl failed; keeping the previous snapshot");
+        self.data_mut().failure = Some(Failure {
+            error: error.clone(),
+            at: Instant::now(),
+        });
     }
 
     async fn crawl_all(&self) -> Result<(Vec<Arc<Share>>, Vec<Option<String>>), Error> {
@@ -569,6 +589,95 @@ mod tests {
             },
         );
         (sim, account)
+    }
+
+    /// Panics on its first list call, then lists nothing.
+    struct PanicsOnce {
+        name: AccountName,
+        calls: AtomicU64,
+    }
+
+    #[async_trait::async_trait]
+    impl ShareProvider for PanicsOnce {
+        fn provider(&self) -> Provider {
+            Provider::Cloudreve
+        }
+        fn account(&self) -> &AccountName {
+            &self.name
+        }
+        fn capabilities(&self) -> unishare_core::Capabilities {
+            unishare_cloudreve::CAPABILITIES
+        }
+        async fn list_page(
+            &self,
+            _: Option<&unishare_core::PageCursor>,
+            _: &CallContext,
+        ) -> Result<unishare_core::Page, Error> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("a bug in a mapper");
+            }
+            Ok(unishare_core::Page {
+                shares: Vec::new(),
+                next: None,
+                skipped: Vec::new(),
+            })
+        }
+        async fn get(&self, _: &str, _: &CallContext) -> Result<Share, Error> {
+            Err(Error::not_found("none"))
+        }
+        async fn create(
+            &self,
+            _: &unishare_core::CreateShare,
+            _: &CallContext,
+        ) -> Result<Share, Error> {
+            Err(Error::not_found("none"))
+        }
+        async fn update(
+            &self,
+            _: &str,
+            _: &unishare_core::UpdateShare,
+            _: &CallContext,
+        ) -> Result<Share, Error> {
+            Err(Error::not_found("none"))
+        }
+        async fn revoke(
+            &self,
+            _: &[String],
+            _: &CallContext,
+        ) -> Result<Vec<unishare_core::RevokeOutcome>, Error> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_crawl_fails_cleanly_and_the_next_one_runs() {
+        let account = Account::new(
+            Arc::new(PanicsOnce {
+                name: AccountName::new("hq").expect("name"),
+                calls: AtomicU64::new(0),
+            }),
+            CachePolicy {
+                ttl: Duration::from_secs(60),
+                max_stale: Duration::from_secs(600),
+                cold_wait: Duration::from_secs(5),
+                max_shares: 100,
+                failure_backoff: Duration::ZERO,
+            },
+        );
+        let err = account.start_crawl().await.expect_err("the crawl panicked");
+        assert_eq!(err.kind(), ErrorKind::Internal, "{err}");
+        assert!(account.settled());
+        // The slot is free again (also when nobody awaited the crawl): a new crawl runs.
+        for _ in 0..100 {
+            if !account.crawling() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(!account.crawling());
+        let snap = account.start_crawl().await.expect("second crawl");
+        assert!(snap.shares.is_empty());
+        assert_eq!(account.counters.crawls_failed.load(Ordering::Relaxed), 1);
     }
 
     #[tokio::test]

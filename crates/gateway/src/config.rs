@@ -151,6 +151,9 @@ pub struct RawConfig {
     pub api_keys: Vec<ApiKeySection>,
 }
 
+/// Longest duration accepted anywhere in the config.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
@@ -396,6 +399,28 @@ impl RawConfig {
         }
         if self.upstream.timeout.is_zero() {
             return Err(at("upstream.timeout", "must be more than 0".into()));
+        }
+        // Bounds keep every instant computed from a duration far from overflow.
+        for (key, value) in [
+            ("server.request_timeout", self.server.request_timeout),
+            ("cache.ttl", self.cache.ttl),
+            ("cache.max_stale", self.cache.max_stale),
+            ("cache.cold_wait", self.cache.cold_wait),
+            ("upstream.timeout", self.upstream.timeout),
+            ("upstream.breaker_cooldown", self.upstream.breaker_cooldown),
+        ] {
+            if value > MAX_DURATION {
+                return Err(at(key, "must be at most 365 days".into()));
+            }
+        }
+        if self.upstream.timeout >= self.server.request_timeout {
+            return Err(at(
+                "upstream.timeout",
+                format!(
+                    "must be less than server.request_timeout ({}): a request that calls a vendor must be able to wait for it",
+                    humantime::format_duration(self.server.request_timeout)
+                ),
+            ));
         }
         if self.upstream.max_retries > 10 {
             return Err(at("upstream.max_retries", "must be at most 10".into()));

@@ -5,7 +5,8 @@
 //! ([`query`], [`sort`], [`cursor`]), API-key auth ([`auth`]), problem+json errors
 //! ([`problem`]), the routes ([`routes`], [`app::router`]), dashboard stats ([`stats`]), the
 //! streaming export ([`export`]), metrics ([`metrics`]), the OpenAPI document ([`openapi`]), and
-//! the runners for `serve` and `demo` ([`server`], [`demo`]).
+//! the runners for `serve` and `demo` ([`server`], [`demo`]). [`reads`] selects what a read
+//! request sees; [`page_cache`] keeps serialized list pages.
 #![deny(missing_docs)]
 
 pub mod account;
@@ -19,8 +20,10 @@ pub mod demo;
 pub mod export;
 pub mod metrics;
 pub mod openapi;
+pub mod page_cache;
 pub mod problem;
 pub mod query;
+pub mod reads;
 pub mod registry;
 pub mod request_id;
 pub mod routes;

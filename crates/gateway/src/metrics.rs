@@ -105,6 +105,16 @@ pub fn export_account_gauges(state: &AppState) {
         }
         metrics::counter!("unishare_skipped_records_total", "account" => account.clone())
             .absolute(c.skipped_records.load(Ordering::Relaxed));
+        if let Some(policy) = a.upstream() {
+            // Also set on every transition; published here too so that the series exists
+            // before the breaker first moves.
+            let open = policy.breaker.state() != unishare_core::retry::BreakerState::Closed;
+            metrics::gauge!("unishare_breaker_open", "account" => account.clone()).set(if open {
+                1.0
+            } else {
+                0.0
+            });
+        }
         if let Some(snap) = a.current() {
             metrics::gauge!("unishare_shares", "account" => account).set(snap.shares.len() as f64);
         }

@@ -139,6 +139,35 @@ pub struct CacheDoc {
     pub skipped_records: u64,
 }
 
+/// Account health in `GET /v1/accounts`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = AccountHealth)]
+pub enum HealthStateDoc {
+    /// Vendor calls succeed.
+    Ok,
+    /// The last crawl or recent vendor calls failed.
+    Degraded,
+    /// The circuit breaker is open or half-open.
+    Open,
+}
+
+/// Upstream limits and call counts of an account.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AccountUpstream)]
+pub struct UpstreamDoc {
+    /// Vendor calls in flight at most.
+    pub max_concurrency: u64,
+    /// Vendor calls in flight now.
+    pub in_flight: u64,
+    /// The configured rate limit (`accounts[].rate_limit`), if any.
+    pub rate_limit: Option<String>,
+    /// Retries the budget allows now.
+    pub retry_budget_available: u64,
+    /// Call counts since start.
+    pub counts: unishare_core::retry::UpstreamStatsSnapshot,
+}
+
 /// One account in `GET /v1/accounts`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = AccountInfo)]
@@ -149,8 +178,13 @@ pub struct AccountInfoDoc {
     pub provider: Provider,
     /// What the account's provider can do.
     pub capabilities: Capabilities,
-    /// `ok` or `failing`.
-    pub health: String,
+    /// `ok`; `degraded` (the last crawl or recent vendor calls failed); `open` (the circuit
+    /// breaker is open or half-open: vendor calls fail fast).
+    pub health: HealthStateDoc,
+    /// The account's circuit breaker.
+    pub breaker: Option<unishare_core::retry::BreakerSnapshot>,
+    /// The account's upstream limits and call counts.
+    pub upstream: Option<UpstreamDoc>,
     /// Sync state.
     pub state: SyncStateDoc,
     /// When its data was read from the vendor.
@@ -447,7 +481,7 @@ pub fn problem_statuses(method: &str, path: &str) -> &'static [u16] {
         (_, p) if !p.starts_with("/v1/") => &[],
         ("get", "/v1/shares/{id}") => &[400, 401, 403, 404, 429, 500, 502, 503],
         ("patch" | "delete", "/v1/shares/{id}") | ("post", "/v1/accounts/{account}/shares") => {
-            &[400, 401, 403, 404, 422, 429, 500, 502, 503]
+            &[400, 401, 403, 404, 409, 422, 429, 500, 502, 503]
         }
         _ => &[400, 401, 403, 500, 503],
     }
@@ -459,6 +493,7 @@ fn problem_title(status: u16) -> &'static str {
         401 => "Missing or unknown API key",
         403 => "The API key lacks the scope",
         404 => "No such share or account (or not visible to the key)",
+        409 => "The vendor refused the change as conflicting with the share's state",
         422 => "The provider cannot honour an option (names the capability)",
         429 => "Rate limited (see Retry-After)",
         500 => "Internal error",

@@ -76,12 +76,39 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, Error> {
     }
 }
 
-fn once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), Error> {
+/// Sets a parameter that may be given once.
+pub(crate) fn once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), Error> {
     if slot.is_some() {
         return Err(bad(format!("{name} is given more than once")));
     }
     *slot = Some(value);
     Ok(())
+}
+
+/// Parses `sort`.
+pub(crate) fn parse_sort(v: &str) -> Result<SortKey, Error> {
+    SortKey::parse(v).ok_or_else(|| {
+        bad(format!(
+            "sort must be one of created_at, name, views, downloads, expires_at (got {v:?})"
+        ))
+    })
+}
+
+/// Parses `order`.
+pub(crate) fn parse_order(v: &str) -> Result<Order, Error> {
+    match v {
+        "asc" => Ok(Order::Asc),
+        "desc" => Ok(Order::Desc),
+        _ => Err(bad(format!("order must be asc or desc (got {v:?})"))),
+    }
+}
+
+/// The error for a query parameter no route takes (`takes` says what it does take).
+pub(crate) fn unknown_parameter(name: &str, takes: &str) -> Error {
+    bad(format!(
+        "unknown query parameter {:?} ({takes})",
+        name.chars().take(64).collect::<String>()
+    ))
 }
 
 impl Filter {
@@ -148,9 +175,12 @@ impl Filter {
             && self.provider.is_none_or(|p| p == provider)
     }
 
-    /// Whether share `i` of `snap` matches the per-share filters.
-    pub fn matches(&self, snap: &Snapshot, i: usize) -> bool {
-        Matcher::new(self).matches(snap, i)
+    /// Positions of the shares of `snap` that match the per-share filters, in snapshot order
+    /// (the filter is prepared once for the whole walk).
+    pub fn matching<'a>(&'a self, snap: &'a Snapshot) -> impl Iterator<Item = usize> + 'a {
+        let m = Matcher::new(self);
+        let names = m.names(snap);
+        (0..snap.shares.len()).filter(move |&i| m.matches(snap, i, names.as_deref()))
     }
 
     /// The filters that read the share itself (everything but `q`).
@@ -219,22 +249,8 @@ impl ListQuery {
                 continue;
             }
             match &*k {
-                "sort" => {
-                    let s = SortKey::parse(&v).ok_or_else(|| {
-                        bad(format!(
-                            "sort must be one of created_at, name, views, downloads, expires_at (got {v:?})"
-                        ))
-                    })?;
-                    once(&mut sort, "sort", s)?;
-                }
-                "order" => {
-                    let o = match &*v {
-                        "asc" => Order::Asc,
-                        "desc" => Order::Desc,
-                        _ => return Err(bad(format!("order must be asc or desc (got {v:?})"))),
-                    };
-                    once(&mut order, "order", o)?;
-                }
+                "sort" => once(&mut sort, "sort", parse_sort(&v)?)?,
+                "order" => once(&mut order, "order", parse_order(&v)?)?,
                 "limit" => {
                     let n: usize = v
                         .parse()
@@ -247,10 +263,10 @@ impl ListQuery {
                 }
                 "cursor" => once(&mut cursor, "cursor", v.into_owned())?,
                 other => {
-                    return Err(bad(format!(
-                        "unknown query parameter {:?}",
-                        other.chars().take(64).collect::<String>()
-                    )))
+                    return Err(unknown_parameter(
+                        other,
+                        "the list takes filters, sort, order, limit and cursor",
+                    ))
                 }
             }
         }
@@ -361,14 +377,33 @@ impl<'f> Matcher<'f> {
         }
     }
 
+    /// Whether share `i` matches; `names` is the snapshot's [`LowerNames::containing`] bitset
+    /// for `q` when one was built (else each name is searched).
+    ///
+    /// [`LowerNames::containing`]: crate::snapshot::LowerNames::containing
     #[inline]
-    fn matches(&self, snap: &Snapshot, i: usize) -> bool {
+    fn matches(&self, snap: &Snapshot, i: usize, names: Option<&[u64]>) -> bool {
         if let Some(n) = &self.needle {
-            if n.find(snap.names_lower.get(i).as_bytes()).is_none() {
+            let hit = match names {
+                Some(bits) => bits[i / 64] & (1 << (i % 64)) != 0,
+                None => n.find(snap.names_lower.get(i).as_bytes()).is_some(),
+            };
+            if !hit {
                 return false;
             }
         }
         !self.reads_share || self.filter.matches_share(&snap.shares[i])
+    }
+
+    /// The bitset of names matching `q` in `snap` (`None` without `q`).
+    fn names(&self, snap: &Snapshot) -> Option<Vec<u64>> {
+        self.needle.as_ref().map(|n| snap.names_lower.containing(n))
+    }
+
+    /// Positions of `snap` that match, in snapshot order.
+    fn all<'s>(&'s self, snap: &'s Snapshot) -> impl Iterator<Item = usize> + 's {
+        let names = self.names(snap);
+        (0..snap.shares.len()).filter(move |&i| self.matches(snap, i, names.as_deref()))
     }
 }
 
@@ -381,7 +416,16 @@ struct Head<'a> {
     seg: usize,
     rev: bool,
     cur: Option<usize>,
+    /// Names searched one by one so far (see [`NAME_SCAN_AFTER`]).
+    searched: usize,
+    /// The `q` bitset of this snapshot, once built.
+    names: Option<Vec<u64>>,
 }
+
+/// A walk that has searched this many names one by one builds the snapshot's `q` bitset
+/// instead: a filter that matches often finds a page within a few hundred names (random
+/// accesses in sort order), one that matches rarely would otherwise touch every name that way.
+const NAME_SCAN_AFTER: usize = 2048;
 
 impl<'a> Head<'a> {
     fn new(
@@ -399,6 +443,8 @@ impl<'a> Head<'a> {
             seg: 0,
             rev: order == Order::Desc,
             cur: None,
+            searched: 0,
+            names: None,
         };
         h.advance(m);
         h
@@ -418,7 +464,13 @@ impl<'a> Head<'a> {
                     *lo += 1;
                     *lo - 1
                 };
-                if m.matches(self.snap, order[p] as usize) {
+                if self.names.is_none() && m.needle.is_some() {
+                    self.searched += 1;
+                    if self.searched > NAME_SCAN_AFTER {
+                        self.names = m.names(self.snap);
+                    }
+                }
+                if m.matches(self.snap, order[p] as usize, self.names.as_deref()) {
                     self.cur = Some(p);
                     return;
                 }
@@ -522,10 +574,7 @@ pub fn page(
 /// Number of shares matching `filter` across the snapshots.
 pub fn count(snaps: &[Arc<Snapshot>], filter: &Filter) -> usize {
     let m = Matcher::new(filter);
-    snaps
-        .iter()
-        .map(|s| (0..s.shares.len()).filter(|&i| m.matches(s, i)).count())
-        .sum()
+    snaps.iter().map(|s| m.all(s).count()).sum()
 }
 
 /// The key value of a share as stored in a cursor.

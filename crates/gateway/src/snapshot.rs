@@ -37,7 +37,7 @@ pub struct View {
 pub struct LowerNames {
     buf: String,
     /// `ends[i]` is where name `i` ends in `buf`; it starts at `ends[i - 1]` (or 0).
-    ends: Vec<u32>,
+    ends: Vec<usize>,
 }
 
 impl LowerNames {
@@ -52,15 +52,48 @@ impl LowerNames {
             } else {
                 buf.push_str(&s.name.to_lowercase());
             }
-            ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+            ends.push(buf.len());
         }
         LowerNames { buf, ends }
     }
 
     /// Name `i`, lower-cased.
     pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.buf[start..self.ends[i] as usize]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+
+    /// The names containing `needle` (lower-cased), as a bitset by position (bit `i % 64` of
+    /// word `i / 64`). One SIMD substring scan over the whole buffer instead of one search per
+    /// name: what a filter that matches few names needs (see `docs/query-engine.md`).
+    pub fn containing(&self, needle: &memchr::memmem::Finder<'_>) -> Vec<u64> {
+        let n = self.ends.len();
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        let len = needle.needle().len();
+        if len == 0 {
+            (0..n).for_each(|i| bits[i / 64] |= 1 << (i % 64));
+            return bits;
+        }
+        let hay = self.buf.as_bytes();
+        let (mut from, mut name) = (0usize, 0usize);
+        while from < hay.len() {
+            let Some(off) = needle.find(&hay[from..]) else {
+                break;
+            };
+            let at = from + off;
+            // The name holding byte `at`: the first whose end is past it.
+            name += self.ends[name..].partition_point(|&e| e <= at);
+            let Some(&end) = self.ends.get(name) else {
+                break;
+            };
+            if at + len <= end {
+                bits[name / 64] |= 1 << (name % 64);
+            }
+            // Either way nothing else in this name can start a (new) match that counts.
+            from = end;
+            name += 1;
+        }
+        bits
     }
 
     /// Number of names.

@@ -20,6 +20,8 @@ pub struct AppState {
     pub cursors: CursorCodec,
     /// `total` of recent queries, keyed by query digest and snapshot generations.
     pub totals: moka::sync::Cache<(String, Vec<u64>), usize>,
+    /// Serialized list responses.
+    pub pages: crate::page_cache::PageCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -82,6 +84,7 @@ impl AppState {
             by_name,
             cursors,
             totals,
+            pages: crate::page_cache::PageCache::default(),
         })
     }
 

@@ -6,7 +6,7 @@
 //! `downloads_unreported`). A sum over a group where no share reported the counter is `null`.
 
 use crate::query::{self, Filter};
-use crate::routes::list::{AccountError, AccountState};
+use crate::reads::{AccountError, AccountState};
 use crate::snapshot::Snapshot;
 use crate::sort::{Order, SortKey};
 use chrono::{DateTime, Duration, Utc};
@@ -206,10 +206,7 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
     let week = now + Duration::days(7);
     for snap in snaps {
         let mut acc = Totals::default();
-        for i in 0..snap.shares.len() {
-            if !filter.matches(snap, i) {
-                continue;
-            }
+        for i in filter.matching(snap) {
             let s = &snap.shares[i];
             acc.add(s);
             by_provider.entry(s.provider).or_default().add(s);

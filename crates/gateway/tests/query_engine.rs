@@ -165,10 +165,8 @@ proptest! {
         // Naive reference: filter everything, sort with the list order.
         let mut expected: Vec<Arc<Share>> = Vec::new();
         for s in &wanted {
-            for i in 0..s.shares.len() {
-                if q.filter.matches(s, i) {
-                    expected.push(Arc::clone(&s.shares[i]));
-                }
+            for i in q.filter.matching(s) {
+                expected.push(Arc::clone(&s.shares[i]));
             }
         }
         expected.sort_by(|a, b| cmp_in_order(a, b, sort, order));
@@ -291,4 +289,85 @@ proptest! {
     fn query_parsing_never_panics(raw in ".{0,200}") {
         let _ = ListQuery::parse(Some(&raw));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The one-scan name search (used once a walk has searched many names one by one, and by
+    /// `total`) equals a per-name `contains`, including matches that would span two names,
+    /// empty names, unicode and an empty needle.
+    #[test]
+    fn name_bitset_equals_per_name_search(
+        names in prop::collection::vec("[abAB ü新]{0,6}", 0..200),
+        needle in "[abü新]{0,3}",
+    ) {
+        let specs: Vec<Spec> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Spec {
+                account: 0,
+                native: i as u32,
+                name: n.clone(),
+                views: None,
+                created: None,
+                expires: None,
+                status: 0,
+                pw: false,
+            })
+            .collect();
+        let snap = &snapshots(&specs)[0];
+        let bits = snap
+            .names_lower
+            .containing(&memchr::memmem::Finder::new(needle.as_bytes()));
+        for (i, share) in snap.shares.iter().enumerate() {
+            let expected = share.name.to_lowercase().contains(needle.as_str());
+            prop_assert_eq!(bits[i / 64] & (1 << (i % 64)) != 0, expected, "{:?} in {:?}", needle, share.name);
+        }
+    }
+}
+
+/// A rare `q` makes a walk switch from searching names one by one to the snapshot's bitset
+/// part-way (after 2,048 names): pages are still exactly the naive result, across cursors.
+#[test]
+fn a_rare_name_filter_switches_to_the_bitset_without_changing_results() {
+    let specs: Vec<Spec> = (0..9_000u32)
+        .map(|i| Spec {
+            account: (i % 3) as usize,
+            native: i,
+            name: if i % 701 == 0 {
+                format!("Needle {i}")
+            } else {
+                format!("hay {i}")
+            },
+            views: Some(u64::from(i * 7919 % 10_007)),
+            created: Some(i64::from(i)),
+            expires: None,
+            status: 0,
+            pw: false,
+        })
+        .collect();
+    let snaps = snapshots(&specs);
+    let mut expected: Vec<Arc<Share>> = snaps
+        .iter()
+        .flat_map(|s| s.shares.iter())
+        .filter(|s| s.name.to_lowercase().contains("needle"))
+        .cloned()
+        .collect();
+    expected.sort_by(|a, b| cmp_in_order(a, b, SortKey::Views, Order::Desc));
+    assert_eq!(expected.len(), 13);
+    let q = ListQuery::parse(Some("q=NEEDLE&sort=views&limit=5")).unwrap();
+    assert_eq!(query::count(&snaps, &q.filter), 13);
+    let mut got = Vec::new();
+    let mut after: Option<CursorPos> = None;
+    loop {
+        let page = query::page(&snaps, &q.filter, q.sort, q.order, 5, after.as_ref());
+        got.extend(page.shares.iter().map(|s| s.id.to_string()));
+        match (page.has_more, page.shares.last()) {
+            (true, Some(last)) => after = Some(CursorPos::after(last, q.sort)),
+            _ => break,
+        }
+    }
+    let want: Vec<String> = expected.iter().map(|s| s.id.to_string()).collect();
+    assert_eq!(got, want);
 }

@@ -4,7 +4,7 @@
 
 use crate::auth::{token_header_value, Auth, TokenState};
 use crate::dto::RefreshResponse;
-use crate::error::{map_error, parse_retry_after};
+use crate::error::map_error;
 use crate::sign::encode;
 use crate::trace::trace_id;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
@@ -12,6 +12,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
+use unishare_core::retry::parse_retry_after;
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result, Secret};
 

@@ -34,6 +34,7 @@ impl Default for BreakerConfig {
 
 /// The breaker's state, as reported in `/v1/accounts`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Calls go through.
@@ -57,6 +58,7 @@ impl BreakerState {
 
 /// A point-in-time view of a breaker.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct BreakerSnapshot {
     /// Current state.
     pub state: BreakerState,
@@ -110,10 +112,8 @@ pub fn is_vendor_failure(err: &Error) -> bool {
 impl CircuitBreaker {
     /// A closed breaker for `account` (the metrics label).
     pub fn new(account: impl Into<String>, config: BreakerConfig) -> Self {
-        let account = account.into();
-        metrics::gauge!("unishare_breaker_open", "account" => account.clone()).set(0.0);
         CircuitBreaker {
-            account,
+            account: account.into(),
             config,
             inner: Mutex::new(Inner {
                 state: State::Closed,
@@ -181,14 +181,14 @@ impl CircuitBreaker {
 
     fn on_success(&self, probe: bool) {
         let mut inner = self.lock();
-        inner.failures = 0;
-        // A straggler that succeeds while the breaker is open does not close it: only the
-        // half-open probe (or any call once half-open) does.
-        if probe || matches!(inner.state, State::HalfOpen { .. }) {
-            if !matches!(inner.state, State::Closed) {
-                tracing::info!(account = %self.account, "circuit breaker closed: the vendor answers again");
-            }
+        // A straggler that succeeds while the breaker is open does not close it (nor reset its
+        // failure count): only the half-open probe (or any call once half-open) does.
+        if matches!(inner.state, State::Closed) {
+            inner.failures = 0;
+        } else if probe || matches!(inner.state, State::HalfOpen { .. }) {
+            inner.failures = 0;
             inner.state = State::Closed;
+            tracing::info!(account = %self.account, "circuit breaker closed: the vendor answers again");
             drop(inner);
             self.gauge(false);
         }
@@ -198,13 +198,17 @@ impl CircuitBreaker {
         let mut inner = self.lock();
         inner.failures = inner.failures.saturating_add(1);
         let open_now = match inner.state {
-            State::Closed => inner.failures >= self.config.failure_threshold,
+            // A threshold of 0 turns the breaker off: it never opens.
+            State::Closed => {
+                self.config.failure_threshold > 0 && inner.failures >= self.config.failure_threshold
+            }
             State::HalfOpen { .. } => probe,
             State::Open { .. } => false,
         };
         if open_now {
+            let now = Instant::now();
             inner.state = State::Open {
-                until: Instant::now() + self.config.cooldown,
+                until: now.checked_add(self.config.cooldown).unwrap_or(now),
             };
             let failures = inner.failures;
             drop(inner);

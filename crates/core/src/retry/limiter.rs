@@ -44,6 +44,9 @@ impl FromStr for RateLimit {
         if per.is_zero() {
             return Err(bad("the period must be more than 0"));
         }
+        if per > Duration::from_secs(24 * 3600) {
+            return Err(bad("the period must be at most a day"));
+        }
         if per / count == Duration::ZERO {
             return Err(bad("more than one call per nanosecond"));
         }
@@ -167,7 +170,17 @@ mod tests {
             "5/100ms".parse::<RateLimit>().unwrap().per,
             Duration::from_millis(100)
         );
-        for bad in ["", "10", "0/s", "x/s", "10/fortnight", "10/0s", "-1/s"] {
+        for bad in [
+            "",
+            "10",
+            "0/s",
+            "x/s",
+            "10/fortnight",
+            "10/0s",
+            "-1/s",
+            "1/600y",
+            "1/2days",
+        ] {
             assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
         }
     }

@@ -25,8 +25,8 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Read)?;
     let query = ExportQuery::parse(raw.as_deref())?;
-    let reads = super::list::read_accounts(&state, &principal, &query.filter).await?;
-    let (snaps, _states, _errors, partial) = super::list::summarize(&reads);
+    let reads = crate::reads::read_accounts(&state, &principal, &query.filter).await?;
+    let (snaps, _states, _errors, partial) = crate::reads::summarize(&reads);
     let missing: Vec<&str> = reads
         .iter()
         .filter(|(_, r)| r.snapshot.is_none())

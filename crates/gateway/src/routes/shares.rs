@@ -23,10 +23,10 @@ fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
                 )))
             }
             (other, _) => {
-                return Err(ApiError(Error::invalid_request(format!(
-                    "unknown query parameter {:?}",
-                    other.chars().take(64).collect::<String>()
-                ))))
+                return Err(ApiError(crate::query::unknown_parameter(
+                    other,
+                    "a share takes only refresh",
+                )))
             }
         }
     }

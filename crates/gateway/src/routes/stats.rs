@@ -17,10 +17,10 @@ pub fn parse_filter(raw: Option<&str>) -> Result<Filter, Error> {
     let mut filter = Filter::default();
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if !filter.apply_pair(&k, &v)? {
-            return Err(Error::invalid_request(format!(
-                "unknown query parameter {:?} (stats takes the filters of GET /v1/shares)",
-                k.chars().take(64).collect::<String>()
-            )));
+            return Err(crate::query::unknown_parameter(
+                &k,
+                "stats takes the filters of GET /v1/shares",
+            ));
         }
     }
     Ok(filter)
@@ -34,8 +34,8 @@ pub async fn stats(
 ) -> Result<Json<StatsResponse>, ApiError> {
     principal.require(Scope::Read)?;
     let filter = parse_filter(raw.as_deref())?;
-    let reads = super::list::read_accounts(&state, &principal, &filter).await?;
-    let (snaps, accounts, errors, partial) = super::list::summarize(&reads);
+    let reads = crate::reads::read_accounts(&state, &principal, &filter).await?;
+    let (snaps, accounts, errors, partial) = crate::reads::summarize(&reads);
     Ok(Json(StatsResponse {
         stats: compute(&snaps, &filter, chrono::Utc::now()),
         partial,

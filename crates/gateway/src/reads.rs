@@ -1,0 +1,108 @@
+//! What a read request sees: the accounts it selects (visible to the key and wanted by the
+//! filter), each one's snapshot or error, and the `accounts[]` / `errors[]` / `partial` parts
+//! of a response. Shared by the list, stats and export routes.
+
+use crate::account::{Account, AccountRead, SyncState};
+use crate::auth::Principal;
+use crate::problem::ApiError;
+use crate::query;
+use crate::snapshot::Snapshot;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use unishare_core::{Error, Provider};
+
+/// One account's state in a list response.
+#[derive(Serialize)]
+pub struct AccountState {
+    /// Account name.
+    pub account: String,
+    /// `fresh`, `stale`, `syncing` or `failed`.
+    pub state: SyncState,
+    /// When its data was read from the vendor.
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+/// One account's error in a list response.
+#[derive(Serialize)]
+pub struct AccountError {
+    /// Account name.
+    pub account: String,
+    /// Vendor.
+    pub provider: Provider,
+    /// Error kind (`upstream_unavailable`, ...).
+    pub kind: &'static str,
+    /// What happened.
+    pub detail: String,
+}
+
+/// The accounts a request reads: visible to the key and wanted by the filter. An account
+/// named in the filter that the key cannot see (or that does not exist) is a 400, so that a
+/// typo never silently returns nothing.
+pub async fn read_accounts(
+    state: &AppState,
+    principal: &Principal,
+    filter: &query::Filter,
+) -> Result<Vec<(Arc<Account>, AccountRead)>, ApiError> {
+    for name in &filter.accounts {
+        if state.account(name).is_none() || !principal.sees(name) {
+            return Err(ApiError(Error::invalid_request(format!(
+                "unknown account {name:?}"
+            ))));
+        }
+    }
+    let selected: Vec<_> = state
+        .accounts
+        .iter()
+        .filter(|a| {
+            principal.sees(a.name.as_str()) && filter.wants_account(a.name.as_str(), a.kind)
+        })
+        .cloned()
+        .collect();
+    let reads = futures::future::join_all(selected.iter().map(|a| a.read())).await;
+    Ok(selected.into_iter().zip(reads).collect())
+}
+
+/// Splits reads into usable snapshots, per-account states and errors.
+pub fn summarize(
+    reads: &[(Arc<Account>, AccountRead)],
+) -> (
+    Vec<Arc<Snapshot>>,
+    Vec<AccountState>,
+    Vec<AccountError>,
+    bool,
+) {
+    let mut snaps = Vec::new();
+    let mut states = Vec::new();
+    let mut errors = Vec::new();
+    let mut partial = false;
+    for (account, read) in reads {
+        states.push(AccountState {
+            account: account.name.to_string(),
+            state: read.state,
+            synced_at: read.snapshot.as_ref().map(|s| s.synced_at),
+        });
+        if let Some(s) = &read.snapshot {
+            snaps.push(Arc::clone(s));
+        } else {
+            partial = true;
+        }
+        match (&read.error, read.state) {
+            (Some(e), _) => errors.push(AccountError {
+                account: account.name.to_string(),
+                provider: account.kind,
+                kind: e.kind().as_str(),
+                detail: e.message().to_owned(),
+            }),
+            (None, SyncState::Syncing) => errors.push(AccountError {
+                account: account.name.to_string(),
+                provider: account.kind,
+                kind: "syncing",
+                detail: "the first crawl of this account is still running".into(),
+            }),
+            _ => {}
+        }
+    }
+    (snaps, states, errors, partial)
+}
