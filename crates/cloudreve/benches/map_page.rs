@@ -1,11 +1,11 @@
 //! Mapping one page (100 records) of Cloudreve list JSON into unified `Share`s.
 //!
 //! The page is the real wire body of the simulator (`GET /api/v4/share?page_size=100`), read
-//! once at start. `parse_only` is the floor in the same run: decoding the body into a
-//! `serde_json::Value` and nothing else. `parse_and_map` is what a crawl pays per page: decode
-//! the envelope, then map each record through the crate's own mapper (reached through the
-//! `#[doc(hidden)] unishare_cloudreve::bench::map_record` entry point, which calls the private
-//! `mapping::map_record` that `list_page` uses).
+//! once at start. `parse_only` is a reference in the same run: decoding the body into a
+//! `serde_json::Value` and nothing else. `parse_and_map` is what a crawl pays per page: the
+//! envelope, the list data and each record decoded from JSON text and mapped, through the
+//! `#[doc(hidden)] unishare_cloudreve::bench::map_list_body` entry point (the same
+//! `mapping::map_list_data` that `list_page` calls).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
@@ -52,18 +52,10 @@ fn fetch_page() -> Vec<u8> {
 }
 
 fn map(account: &AccountName, body: &[u8]) -> usize {
-    let mut envelope: Value = serde_json::from_slice(body).expect("json");
-    let shares = match envelope.pointer_mut("/data/shares").map(Value::take) {
-        Some(Value::Array(a)) => a,
-        _ => Vec::new(),
-    };
-    let mut mapped = Vec::with_capacity(shares.len());
-    for raw in shares {
-        if let Ok(s) = unishare_cloudreve::bench::map_record(account, raw) {
-            mapped.push(s);
-        }
-    }
-    mapped.len()
+    unishare_cloudreve::bench::map_list_body(account, body)
+        .expect("list page")
+        .shares
+        .len()
 }
 
 fn bench(c: &mut Criterion) {

@@ -8,7 +8,7 @@
 //! Both tokens are replaced by every refresh. One `tokio::sync::Mutex` guards the state, so only
 //! one sign-in or refresh runs at a time per account; waiters re-check after acquiring it.
 
-use crate::client::{Call, Http};
+use crate::client::{from_data, Call, Http};
 use crate::config::CloudreveAuth;
 use crate::dto::{LoginData, LoginRequest, RefreshRequest, TokenDto};
 use crate::error::{map_code, CallKind};
@@ -163,7 +163,7 @@ async fn login(http: &Http, email: &str, password: &Secret) -> Result<Tokens, Er
     if answer.code != 0 {
         return Err(map_code(answer.code, &answer.msg, CallKind::Login));
     }
-    let data: LoginData = serde_json::from_value(answer.data.unwrap_or_default())
+    let data: LoginData = from_data(answer.data.as_deref())
         .map_err(|e| Error::upstream_protocol(format!("unreadable sign-in answer: {e}")))?;
     tracing::debug!("signed in to Cloudreve");
     tokens_from(data.token)
@@ -186,7 +186,7 @@ async fn refresh(http: &Http, refresh_token: &Secret) -> Result<Tokens, Error> {
     if answer.code != 0 {
         return Err(map_code(answer.code, &answer.msg, CallKind::Refresh));
     }
-    let data: TokenDto = serde_json::from_value(answer.data.unwrap_or_default())
+    let data: TokenDto = from_data(answer.data.as_deref())
         .map_err(|e| Error::upstream_protocol(format!("unreadable token refresh answer: {e}")))?;
     tracing::debug!("refreshed the Cloudreve token pair");
     tokens_from(data)

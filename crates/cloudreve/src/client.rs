@@ -5,7 +5,9 @@ use crate::dto::Envelope;
 use crate::error::{http_status_error, not_an_envelope, transport_error};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::time::Duration;
 use unishare_core::lenient::Code;
 use unishare_core::{Error, Secret};
@@ -22,7 +24,7 @@ pub(crate) struct Answer {
     /// The envelope `msg`.
     pub msg: String,
     /// The envelope `data`, when present.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Box<RawValue>>,
 }
 
 /// One request.
@@ -137,6 +139,11 @@ pub(crate) fn decode_envelope(bytes: &[u8], text: &str) -> Result<Answer, Error>
         msg: env.msg.unwrap_or_default(),
         data: env.data,
     })
+}
+
+/// Decodes an envelope's `data` (absent = `null`) into `T`.
+pub(crate) fn from_data<T: DeserializeOwned>(data: Option<&RawValue>) -> serde_json::Result<T> {
+    serde_json::from_str(data.map_or("null", RawValue::get))
 }
 
 /// True for the canonical 8-4-4-4-12 hex form.

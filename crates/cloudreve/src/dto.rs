@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::lenient::{self, Code};
 
@@ -15,9 +16,10 @@ pub(crate) struct Envelope {
     /// `0` = success.
     #[serde(default, deserialize_with = "lenient::code")]
     pub code: Option<Code>,
-    /// Omitted when nil or empty.
+    /// Omitted when nil or empty. Kept as JSON text: each call decodes it straight into its
+    /// own type (no intermediate tree).
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<Box<RawValue>>,
     /// Human-readable message, possibly empty.
     #[serde(default)]
     pub msg: Option<String>,
@@ -64,7 +66,7 @@ pub(crate) struct ListShareResponse {
     /// `null` (not `[]`) when there are none. Records stay raw so that one bad record is
     /// skipped instead of failing the page.
     #[serde(default)]
-    pub shares: Option<Vec<Value>>,
+    pub shares: Option<Vec<Box<RawValue>>>,
     #[serde(default)]
     pub pagination: Option<Pagination>,
 }

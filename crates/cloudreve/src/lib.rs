@@ -29,10 +29,20 @@ pub use provider::CloudreveProvider;
 #[doc(hidden)]
 pub mod bench {
     use serde_json::Value;
-    use unishare_core::{AccountName, Share, SkippedRecord};
+    use unishare_core::{AccountName, Error, Page, Share, SkippedRecord};
 
-    /// Maps one raw share record of a list page exactly as `list_page` does.
+    /// Maps one raw share record (the fallback path of a record that does not decode).
     pub fn map_record(account: &AccountName, raw: Value) -> Result<Share, SkippedRecord> {
         crate::mapping::map_record(account, raw)
+    }
+
+    /// Decodes a whole `GET /api/v4/share` answer body and maps its page exactly as
+    /// `list_page` does after the HTTP exchange.
+    pub fn map_list_body(account: &AccountName, body: &[u8]) -> Result<Page, Error> {
+        let answer = crate::client::decode_envelope(body, "")?;
+        if answer.code != 0 {
+            return Err(Error::upstream_protocol(format!("code {}", answer.code)));
+        }
+        crate::mapping::map_list_data(account, answer.data.as_deref()).map(|(page, _)| page)
     }
 }

@@ -1,11 +1,13 @@
 //! Cloudreve `Share` objects into the unified [`Share`] (`DESIGN.md` §2, mapping table), and the
 //! share-URL parser.
 
-use crate::dto::ShareDto;
+use crate::client::from_data;
+use crate::dto::{ListShareResponse, ShareDto};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use unishare_core::{
-    AccountName, Audience, Owner, Permissions, Provider, Secret, Share, ShareId, ShareStatus,
-    SkippedRecord, Source, SourceKind, Stats,
+    AccountName, Audience, Error, Owner, Page, Permissions, Provider, Secret, Share, ShareId,
+    ShareStatus, SkippedRecord, Source, SourceKind, Stats,
 };
 use url::Url;
 
@@ -24,6 +26,54 @@ pub(crate) fn map_record(account: &AccountName, raw: Value) -> Result<Share, Ski
         reason: format!("unreadable Cloudreve share: {e}"),
     })?;
     map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
+}
+
+/// Maps one record of a list or info answer, decoded straight from its JSON text (no
+/// intermediate tree); a record that does not decode is parsed once more to report it.
+pub(crate) fn map_raw(account: &AccountName, raw: &RawValue) -> Result<Share, SkippedRecord> {
+    match serde_json::from_str::<ShareDto>(raw.get()) {
+        Ok(dto) => {
+            let native_id = dto.id.clone();
+            map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
+        }
+        Err(e) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(v) => map_record(account, v),
+            Err(_) => Err(SkippedRecord {
+                native_id: None,
+                reason: format!("unreadable Cloudreve share: {e}"),
+            }),
+        },
+    }
+}
+
+/// Maps the `data` of a `GET /share` answer: the page (records that cannot be mapped are
+/// skipped and reported) and the next page token (absent or empty = the end).
+pub(crate) fn map_list_data(
+    account: &AccountName,
+    data: Option<&RawValue>,
+) -> Result<(Page, Option<String>), Error> {
+    let resp: ListShareResponse = from_data(data)
+        .map_err(|e| Error::upstream_protocol(format!("unreadable share list: {e}")))?;
+    let mut page = Page::default();
+    for raw in resp.shares.unwrap_or_default() {
+        match map_raw(account, &raw) {
+            Ok(share) => page.shares.push(share),
+            Err(skipped) => {
+                tracing::warn!(
+                    account = %account,
+                    native_id = skipped.native_id.as_deref().unwrap_or("?"),
+                    reason = %skipped.reason,
+                    "skipped a Cloudreve share record"
+                );
+                page.skipped.push(skipped);
+            }
+        }
+    }
+    let next = resp
+        .pagination
+        .and_then(|p| p.next_token)
+        .filter(|t| !t.trim().is_empty());
+    Ok((page, next))
 }
 
 /// Maps one decoded record.

@@ -2,16 +2,17 @@
 
 use crate::auth::Auth;
 use crate::capabilities::CAPABILITIES;
-use crate::client::{Call, Http};
+use crate::client::{from_data, Call, Http};
 use crate::config::CloudreveConfig;
-use crate::dto::{ListShareResponse, ShareDto, ShareUpsertRequest};
+use crate::dto::{ShareDto, ShareUpsertRequest};
 use crate::error::{map_code, CallKind, CODE_LOGIN_REQUIRED};
-use crate::mapping::{map_record, parse_share_url};
+use crate::mapping::{map_list_data, map_raw, parse_share_url};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use reqwest::Method;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 use unishare_core::retry::{Idempotency, RetryPolicy};
@@ -88,7 +89,7 @@ impl CloudreveProvider {
         &self,
         req: &Req<'_, B>,
         ctx: &CallContext,
-    ) -> Result<Option<Value>, Error> {
+    ) -> Result<Option<Box<RawValue>>, Error> {
         let token = self.auth.access(&self.http).await?;
         let call = |bearer| Call {
             method: req.method.clone(),
@@ -120,7 +121,7 @@ impl CloudreveProvider {
         idempotency: Idempotency,
         req: Req<'_, B>,
         ctx: &CallContext,
-    ) -> Result<Option<Value>, Error> {
+    ) -> Result<Option<Box<RawValue>>, Error> {
         self.policy
             .run(op, idempotency, |_| self.attempt(&req, ctx))
             .await
@@ -133,7 +134,7 @@ impl CloudreveProvider {
         native_id: &str,
         op: &'static str,
         ctx: &CallContext,
-    ) -> Result<Value, Error> {
+    ) -> Result<Box<RawValue>, Error> {
         check_native_id(native_id).map_err(self.context(op))?;
         let data = self
             .call(
@@ -161,7 +162,7 @@ impl CloudreveProvider {
         ctx: &CallContext,
     ) -> Result<Share, Error> {
         let raw = self.fetch_info(native_id, op, ctx).await?;
-        map_record(&self.account, raw).map_err(|skipped| {
+        map_raw(&self.account, &raw).map_err(|skipped| {
             self.context(op)(Error::upstream_protocol(format!(
                 "unreadable share {native_id}: {}",
                 skipped.reason
@@ -308,31 +309,8 @@ impl ShareProvider for CloudreveProvider {
                 ctx,
             )
             .await?;
-        let resp: ListShareResponse =
-            serde_json::from_value(data.unwrap_or(Value::Null)).map_err(|e| {
-                self.context("list")(Error::upstream_protocol(format!(
-                    "unreadable share list: {e}"
-                )))
-            })?;
-        let mut page = Page::default();
-        for raw in resp.shares.unwrap_or_default() {
-            match map_record(&self.account, raw) {
-                Ok(share) => page.shares.push(share),
-                Err(skipped) => {
-                    tracing::warn!(
-                        account = %self.account,
-                        native_id = skipped.native_id.as_deref().unwrap_or("?"),
-                        reason = %skipped.reason,
-                        "skipped a Cloudreve share record"
-                    );
-                    page.skipped.push(skipped);
-                }
-            }
-        }
-        let next = resp
-            .pagination
-            .and_then(|p| p.next_token)
-            .filter(|t| !t.trim().is_empty());
+        let (mut page, next) =
+            map_list_data(&self.account, data.as_deref()).map_err(self.context("list"))?;
         if let (Some(next), Some(current)) = (&next, cursor) {
             if *next == current.0 {
                 return Err(self.context("list")(Error::upstream_protocol(
@@ -384,14 +362,13 @@ impl ShareProvider for CloudreveProvider {
             )
             .await?;
         let vendor_url = data
-            .as_ref()
-            .and_then(Value::as_str)
+            .as_deref()
+            .and_then(|d| from_data::<String>(Some(d)).ok())
             .ok_or_else(|| {
                 self.context("create")(Error::upstream_protocol(
                     "create answered without the share URL",
                 ))
-            })?
-            .to_owned();
+            })?;
         let Some(parsed) = parse_share_url(&vendor_url) else {
             return Err(self.context("create")(Error::upstream_protocol(format!(
                 "create answered a URL without /s/{{id}}: {vendor_url:?}"
@@ -423,7 +400,7 @@ impl ShareProvider for CloudreveProvider {
             .map_err(self.context("update"))?;
         // Edit is a full replace of the limits and needs the share's own file URI: read first.
         let raw = self.fetch_info(native_id, "update", ctx).await?;
-        let current: ShareDto = serde_json::from_value(raw).map_err(|e| {
+        let current: ShareDto = from_data(Some(&raw)).map_err(|e| {
             self.context("update")(Error::upstream_protocol(format!(
                 "unreadable share {native_id}: {e}"
             )))

@@ -133,8 +133,7 @@ fn map_koodrive(pages: &[Vec<u8>]) -> Vec<Arc<Share>> {
     let account = AccountName::new("cn").expect("account");
     let mut out = Vec::new();
     for p in pages {
-        let v = unishare_koodrive::client::envelope(200, None, p).expect("envelope");
-        let resp = serde_json::from_value(v).expect("list");
+        let resp = unishare_koodrive::client::decode(200, None, p).expect("list");
         let page = unishare_koodrive::mapping::map_page(&account, resp, chrono::Utc::now());
         out.extend(page.shares.into_iter().map(Arc::new));
     }

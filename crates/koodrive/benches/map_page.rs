@@ -2,9 +2,9 @@
 //!
 //! The page is the real wire body of the simulator (`GET /koodrive/ose/v1/share`, pageSize
 //! 100, string counters on, as the vendor sometimes sends them), read once at start.
-//! `parse_only` is the floor in the same run (decode into a `serde_json::Value`);
-//! `parse_and_map` is what `list_page` does after the HTTP call: the envelope check
-//! (`client::envelope`), decoding into `dto::ListResponse`, and `mapping::map_page` (all public).
+//! `parse_only` is a reference in the same run (decode into a `serde_json::Value`);
+//! `parse_and_map` is what `list_page` does after the HTTP call: the envelope check and
+//! decoding into `dto::ListResponse` (`client::decode`), and `mapping::map_page` (all public).
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -44,8 +44,8 @@ fn fetch_page() -> Vec<u8> {
 }
 
 fn map(account: &AccountName, body: &[u8]) -> usize {
-    let v = unishare_koodrive::client::envelope(200, None, body).expect("envelope");
-    let resp: ListResponse = serde_json::from_value(v).expect("list response");
+    let resp: ListResponse =
+        unishare_koodrive::client::decode(200, None, body).expect("list response");
     unishare_koodrive::mapping::map_page(account, resp, Utc::now())
         .shares
         .len()

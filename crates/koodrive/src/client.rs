@@ -7,9 +7,11 @@ use crate::dto::RefreshResponse;
 use crate::error::map_error;
 use crate::sign::encode;
 use crate::trace::trace_id;
+use bytes::Bytes;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 use unishare_core::retry::parse_retry_after;
@@ -83,13 +85,7 @@ impl Client {
             .policy
             .run(call.op, call.idempotency, |_| self.attempt(call, &trace))
             .await
-            .and_then(|v| {
-                serde_json::from_value::<T>(v).map_err(|e| {
-                    Error::upstream_protocol(format!(
-                        "KooDrive answer has an unexpected shape: {e}"
-                    ))
-                })
-            });
+            .and_then(|body| decode_checked::<T>(&body));
         result.map_err(|e| {
             e.in_account(self.account.as_str(), Provider::Koodrive)
                 .with_operation(call.op)
@@ -97,7 +93,7 @@ impl Client {
     }
 
     /// One attempt: authenticate, send; on an auth failure re-authenticate once and resend.
-    async fn attempt(&self, call: &Call, trace: &str) -> Result<Value> {
+    async fn attempt(&self, call: &Call, trace: &str) -> Result<Bytes> {
         if let Auth::Token(state) = &self.auth {
             if state.is_stale() {
                 let (_, generation) = state.current();
@@ -149,7 +145,7 @@ impl Client {
     }
 
     /// Sends once; returns the token generation used with the outcome.
-    async fn send(&self, call: &Call, trace: &str) -> (Result<Value>, u64) {
+    async fn send(&self, call: &Call, trace: &str) -> (Result<Bytes>, u64) {
         let url = match self.url(call) {
             Ok(u) => u,
             Err(e) => return (Err(e), 0),
@@ -197,7 +193,7 @@ impl Client {
         (out, auth.generation)
     }
 
-    async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<Value> {
+    async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<Bytes> {
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -206,7 +202,8 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         let bytes = resp.bytes().await.map_err(transport)?;
-        envelope(status, retry_after, &bytes)
+        check(status, retry_after, &bytes)?;
+        Ok(bytes)
     }
 
     /// Refreshes the session unless another task already did since `seen_generation`.
@@ -230,7 +227,7 @@ impl Client {
             .header("X-Traceid", trace)
             .header("Authorization", auth)
             .header("x-session-id", sid);
-        let value = self.exchange(rb).await.map_err(|e| {
+        let body = self.exchange(rb).await.map_err(|e| {
             if e.kind() == ErrorKind::UpstreamAuth {
                 Error::upstream_auth(format!(
                     "KooDrive session refresh was rejected (the session is over; issue a new token): {}",
@@ -240,11 +237,7 @@ impl Client {
                 e
             }
         })?;
-        let body: RefreshResponse = serde_json::from_value(value).map_err(|e| {
-            Error::upstream_protocol(format!(
-                "session refresh answer has an unexpected shape: {e}"
-            ))
-        })?;
+        let body: RefreshResponse = decode_checked(&body)?;
         let new = body
             .access_token
             .ok_or_else(|| Error::upstream_protocol("session refresh answer has no accessToken"))?;
@@ -263,6 +256,55 @@ fn transport(e: reqwest::Error) -> Error {
         "failed"
     };
     Error::upstream_unavailable(format!("request to KooDrive {what}: {}", e.without_url()))
+}
+
+/// The fields of an answer that decide whether it is an error; everything else is skipped
+/// without building a tree.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    code: Option<Value>,
+    #[serde(default)]
+    error_code: Option<IgnoredAny>,
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+}
+
+/// Checks an answer ([`envelope`]'s rules) without decoding it: the common success (`code`
+/// absent, `0` or `"0"`, no error fields) is read in one pass with no allocation but the code;
+/// anything else goes through [`envelope`], which names the error.
+pub fn check(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<()> {
+    if (200..300).contains(&status) {
+        if let Ok(head) = serde_json::from_slice::<Head>(body) {
+            let code_ok = match &head.code {
+                None | Some(Value::Null) => true,
+                Some(Value::Number(n)) => n.as_i64() == Some(0),
+                Some(Value::String(s)) => s.trim() == "0",
+                Some(_) => false,
+            };
+            if code_ok && head.error_code.is_none() && head.error.is_none() {
+                return Ok(());
+            }
+        }
+    }
+    envelope(status, retry_after, body).map(drop)
+}
+
+/// Decodes a checked answer into `T`.
+fn decode_checked<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice::<T>(body).map_err(|e| {
+        Error::upstream_protocol(format!("KooDrive answer has an unexpected shape: {e}"))
+    })
+}
+
+/// Checks an answer and decodes it into `T` (what every call does after the HTTP exchange).
+pub fn decode<T: DeserializeOwned>(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<T> {
+    check(status, retry_after, body)?;
+    decode_checked(body)
 }
 
 /// Checks the envelope of an answer: non-2xx is an error; on 2xx a non-zero numeric `code`, an

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::lenient::{self, Code};
 
@@ -18,7 +19,7 @@ pub struct ListResponse {
     pub next_cursor: Option<String>,
     /// The records, each decoded on its own (`null` = none).
     #[serde(default)]
-    pub share_links: Option<Vec<Value>>,
+    pub share_links: Option<Vec<Box<RawValue>>>,
 }
 
 /// `GET /share/{shareId}`, `POST /share` and `PUT /share/{shareId}` response body.

@@ -2,6 +2,8 @@
 
 use crate::dto::{ListResponse, ShareByMeLink, ShareFileInfo};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use unishare_core::lenient::Code;
 use unishare_core::{
@@ -15,18 +17,53 @@ pub fn map_record(
     raw: &Value,
     now: DateTime<Utc>,
 ) -> Result<Share, SkippedRecord> {
-    let id_hint = raw.get("shareId").and_then(|v| match v {
+    let native_id = id_hint(raw);
+    let skipped = |reason: String| SkippedRecord {
+        native_id: native_id.clone(),
+        reason,
+    };
+    let link = ShareByMeLink::deserialize(raw)
+        .map_err(|e| skipped(format!("undecodable share record: {e}")))?;
+    map_link(account, link, now).map_err(skipped)
+}
+
+/// Maps one record of a list page, decoded straight from its JSON text (no intermediate
+/// tree); a record that does not decode is parsed once more only to name its id.
+pub fn map_raw(
+    account: &AccountName,
+    raw: &RawValue,
+    now: DateTime<Utc>,
+) -> Result<Share, SkippedRecord> {
+    match serde_json::from_str::<ShareByMeLink>(raw.get()) {
+        Ok(link) => map_link(account, link, now).map_err(|reason| SkippedRecord {
+            native_id: id_of_text(raw),
+            reason,
+        }),
+        Err(_) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(v) => map_record(account, &v, now),
+            Err(e) => Err(SkippedRecord {
+                native_id: None,
+                reason: format!("undecodable share record: {e}"),
+            }),
+        },
+    }
+}
+
+/// The `shareId` of a record's JSON text, for a skip report.
+fn id_of_text(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<Value>(raw.get())
+        .ok()
+        .as_ref()
+        .and_then(id_hint)
+}
+
+/// The `shareId` of a record, for a skip report.
+fn id_hint(raw: &Value) -> Option<String> {
+    raw.get("shareId").and_then(|v| match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    });
-    let skipped = |reason: String| SkippedRecord {
-        native_id: id_hint.clone(),
-        reason,
-    };
-    let link: ShareByMeLink = serde_json::from_value(raw.clone())
-        .map_err(|e| skipped(format!("undecodable share record: {e}")))?;
-    map_link(account, link, now).map_err(skipped)
+    })
 }
 
 /// Maps a decoded record.
@@ -166,7 +203,7 @@ pub fn map_page(account: &AccountName, body: ListResponse, now: DateTime<Utc>) -
         ..Page::default()
     };
     for raw in body.share_links.unwrap_or_default() {
-        match map_record(account, &raw, now) {
+        match map_raw(account, &raw, now) {
             Ok(share) => page.shares.push(share),
             Err(skip) => {
                 tracing::warn!(
