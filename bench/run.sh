@@ -80,7 +80,7 @@ max_stale = "1h"
 cold_wait = "$4"
 
 [upstream]
-timeout = "30s"
+timeout = "20s"
 max_retries = 2
 
 [[accounts]]
