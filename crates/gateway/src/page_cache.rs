@@ -4,8 +4,9 @@
 //! order, limit, cursor) and, for each account read, its snapshot generation and sync state
 //! (names, `synced_at`, shares and `total` all follow from the snapshot; generations are unique
 //! in the process, and the cache belongs to one [`crate::AppState`], so they also pin its cursor
-//! key and the key's visible accounts). Only responses without errors or missing accounts, and
-//! without secrets (a `secrets` key's responses are never kept), are cached. Entries are
+//! key and the key's visible accounts), and whether secrets are revealed (a `secrets` key's
+//! body, with access codes, is kept apart from the redacted one and only ever served to a key
+//! that reveals too). Only responses without errors or missing accounts are cached. Entries are
 //! weighed by size (at most [`PAGE_CACHE_BYTES`] in all) and expire after [`PAGE_CACHE_TTL`]; a
 //! new snapshot changes the key, so a stale body is never served.
 
@@ -23,21 +24,20 @@ pub const PAGE_CACHE_TTL: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageKey {
     raw: Box<str>,
+    /// The body holds access codes.
+    reveal: bool,
     /// (generation, sync state) of each account read, in order.
     accounts: Box<[(u64, u8)]>,
 }
 
 impl PageKey {
-    /// The key of a list response, or `None` when that response must not be cached
-    /// (secrets revealed, an account failing, syncing or missing).
+    /// The key of a list response, or `None` when that response must not be cached (an
+    /// account failing, syncing or missing).
     pub fn new(
         raw: Option<&str>,
         reveal: bool,
         reads: &[(Arc<Account>, AccountRead)],
     ) -> Option<PageKey> {
-        if reveal {
-            return None;
-        }
         let mut accounts = Vec::with_capacity(reads.len());
         for (_, read) in reads {
             if read.error.is_some() {
@@ -52,6 +52,7 @@ impl PageKey {
         }
         Some(PageKey {
             raw: raw.unwrap_or("").into(),
+            reveal,
             accounts: accounts.into(),
         })
     }

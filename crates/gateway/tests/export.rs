@@ -385,3 +385,40 @@ async fn stats_route_respects_visibility_and_filters() {
     assert_eq!(filtered["total"]["shares"], expected);
     assert_eq!(filtered["password"]["open"], 0);
 }
+
+/// The list's response cache keeps a revealing key's body (with access codes) apart from the
+/// redacted one, and a key limited to one account apart from one that sees both: whatever the
+/// order of requests, each key gets its own view of the same URL.
+#[tokio::test]
+async fn cached_list_pages_never_cross_keys() {
+    let app = app(true).await;
+    let uri = "/v1/shares?limit=60&sort=name&order=asc";
+    let passwords = |body: &[u8]| -> usize {
+        let v: Value = serde_json::from_slice(body).unwrap();
+        v["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["password"].is_string())
+            .count()
+    };
+    let accounts = |body: &[u8]| -> Vec<String> {
+        let v: Value = serde_json::from_slice(body).unwrap();
+        v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["account"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for _round in 0..2 {
+        for (key, reveals) in [(fake::READER, false), (fake::ADMIN, true)] {
+            let (status, _, body) = call(&app, uri, Some(key)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(passwords(&body) > 0, reveals, "key {key}");
+        }
+        let (_, _, body) = call(&app, uri, Some(fake::HQ_ONLY)).await;
+        assert_eq!(accounts(&body), ["hq"]);
+        assert_eq!(passwords(&body), 0);
+    }
+}
