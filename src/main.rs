@@ -2,11 +2,6 @@
 
 mod export_cmd;
 
-/// mimalloc: less memory per small allocation and less fragmentation than the system
-/// allocator for a process holding millions of small strings (docs/benchmarks.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 use export_cmd::ExportArgs;
 use std::net::SocketAddr;

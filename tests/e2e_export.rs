@@ -308,7 +308,7 @@ async fn the_export_command_crawls_the_vendors_and_reports_failures() {
     let (_, rows) = csv_rows(&std::fs::read_to_string(&out).unwrap());
     assert_eq!(rows.len(), 130);
     assert!(rows.iter().all(|r| &r[1] == "hq"));
-    for p in [cfg, cfg_broken, out] {
+    for p in [cfg, cfg_broken, out, secret_out] {
         let _ = std::fs::remove_file(p);
     }
 }
