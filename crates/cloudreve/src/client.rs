@@ -103,22 +103,27 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .and_then(unishare_core::retry::parse_retry_after);
         let bytes = resp.bytes().await.map_err(transport_error)?;
-        let text = String::from_utf8_lossy(&bytes);
         if status != 200 {
-            return Err(http_status_error(status, retry_after, &text));
+            return Err(http_status_error(
+                status,
+                retry_after,
+                &String::from_utf8_lossy(&bytes),
+            ));
         }
-        decode_envelope(&bytes, &text)
+        decode_envelope(&bytes)
     }
 }
 
 /// Decodes the first JSON value of a body as the envelope. Only the first value is read: the
 /// batch-delete route is documented to write two concatenated objects on error.
-pub(crate) fn decode_envelope(bytes: &[u8], text: &str) -> Result<Answer, Error> {
+pub(crate) fn decode_envelope(bytes: &[u8]) -> Result<Answer, Error> {
+    // The body as text only for an error message (a success never pays for it).
+    let text = || String::from_utf8_lossy(bytes);
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Envelope>();
     let env = match stream.next() {
         Some(Ok(env)) => env,
-        Some(Err(e)) => return Err(not_an_envelope(text, &e.to_string())),
-        None => return Err(not_an_envelope(text, "empty body")),
+        Some(Err(e)) => return Err(not_an_envelope(&text(), &e.to_string())),
+        None => return Err(not_an_envelope(&text(), "empty body")),
     };
     let code = match env.code {
         Some(Code::Num(n)) => n,
@@ -127,7 +132,7 @@ pub(crate) fn decode_envelope(bytes: &[u8], text: &str) -> Result<Answer, Error>
                 "Cloudreve envelope code {t:?} is not a number"
             )))
         }
-        None => return Err(not_an_envelope(text, "no code")),
+        None => return Err(not_an_envelope(&text(), "no code")),
     };
     if code != 0 {
         if let Some(id) = &env.correlation_id {
@@ -163,13 +168,13 @@ mod tests {
 
     #[test]
     fn envelope_forms() {
-        let a = decode_envelope(br#"{"code":0,"msg":""}"#, "").unwrap();
+        let a = decode_envelope(br#"{"code":0,"msg":""}"#).unwrap();
         assert_eq!(a.code, 0);
         assert!(a.data.is_none());
-        let a = decode_envelope(br#"{"code":"40001","msg":"bad","data":null}"#, "").unwrap();
+        let a = decode_envelope(br#"{"code":"40001","msg":"bad","data":null}"#).unwrap();
         assert_eq!(a.code, 40001);
         // Two concatenated objects (batch delete bug): the first one counts.
-        let a = decode_envelope(br#"{"code":-1,"msg":"x"}{"code":0,"msg":""}"#, "").unwrap();
+        let a = decode_envelope(br#"{"code":-1,"msg":"x"}{"code":0,"msg":""}"#).unwrap();
         assert_eq!(a.code, -1);
         for bad in [
             "<html>hi</html>",
@@ -178,7 +183,7 @@ mod tests {
             "{\"msg\":\"\"}",
             "{\"code\":0",
         ] {
-            let e = decode_envelope(bad.as_bytes(), bad).unwrap_err();
+            let e = decode_envelope(bad.as_bytes()).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::UpstreamProtocol, "{bad}");
         }
     }

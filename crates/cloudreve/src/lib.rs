@@ -39,7 +39,7 @@ pub mod bench {
     /// Decodes a whole `GET /api/v4/share` answer body and maps its page exactly as
     /// `list_page` does after the HTTP exchange.
     pub fn map_list_body(account: &AccountName, body: &[u8]) -> Result<Page, Error> {
-        let answer = crate::client::decode_envelope(body, "")?;
+        let answer = crate::client::decode_envelope(body)?;
         if answer.code != 0 {
             return Err(Error::upstream_protocol(format!("code {}", answer.code)));
         }

@@ -10,7 +10,6 @@
 
 use crate::sort::{KeyValue, SortKey};
 use chrono::{DateTime, Utc};
-use std::cmp::Ordering as CmpOrdering;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -156,7 +155,13 @@ impl Snapshot {
                 .native_id
                 .cmp(&shares[b as usize].native_id)
         });
-        let views = SortKey::ALL.map(|key| build_view(&shares, key));
+        // Within one account, id order is native-id order (same `{account}:` prefix): the
+        // rank of each share in `by_native_id` breaks ties with one integer comparison.
+        let mut rank = vec![0u32; shares.len()];
+        for (r, &i) in by_native_id.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        let views = SortKey::ALL.map(|key| build_view(&shares, &rank, key));
         Snapshot {
             account,
             provider,
@@ -211,12 +216,16 @@ impl Snapshot {
     }
 }
 
-fn build_view(shares: &[Arc<Share>], key: SortKey) -> View {
+/// One view: positions in ascending `(key, id)` order, nulls last; `rank` is each share's
+/// position in id order (ties compare ranks, not strings).
+fn build_view(shares: &[Arc<Share>], rank: &[u32], key: SortKey) -> View {
     if key == SortKey::Name {
         let mut order: Vec<u32> = (0..shares.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&shares[a as usize], &shares[b as usize]);
-            a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+            shares[a as usize]
+                .name
+                .cmp(&shares[b as usize].name)
+                .then_with(|| rank[a as usize].cmp(&rank[b as usize]))
         });
         return View {
             non_null: order.len(),
@@ -224,32 +233,21 @@ fn build_view(shares: &[Arc<Share>], key: SortKey) -> View {
             ints: Vec::new(),
         };
     }
-    // Integer keys: sort (key, position) pairs so that comparisons read no share unless two
-    // keys tie; nulls (None) after every value.
-    let mut pairs: Vec<(Option<i64>, u32)> = shares
+    // Integer keys: sort (null?, key, rank, position) tuples, integers only; nulls after
+    // every value.
+    let mut keyed: Vec<(bool, i64, u32, u32)> = shares
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let k = match key.value(s) {
-                Some(KeyValue::Int(n)) => Some(n),
-                _ => None,
-            };
-            (k, i as u32)
+        .map(|(i, s)| match key.value(s) {
+            Some(KeyValue::Int(n)) => (false, n, rank[i], i as u32),
+            _ => (true, 0, rank[i], i as u32),
         })
         .collect();
-    pairs.sort_unstable_by(|a, b| {
-        let by_key = match (a.0, b.0) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => CmpOrdering::Less,
-            (None, Some(_)) => CmpOrdering::Greater,
-            (None, None) => CmpOrdering::Equal,
-        };
-        by_key.then_with(|| shares[a.1 as usize].id.cmp(&shares[b.1 as usize].id))
-    });
-    let non_null = pairs.partition_point(|p| p.0.is_some());
+    keyed.sort_unstable();
+    let non_null = keyed.partition_point(|k| !k.0);
     View {
-        order: pairs.iter().map(|p| p.1).collect(),
+        order: keyed.iter().map(|k| k.3).collect(),
         non_null,
-        ints: pairs[..non_null].iter().filter_map(|p| p.0).collect(),
+        ints: keyed[..non_null].iter().map(|k| k.1).collect(),
     }
 }
