@@ -31,6 +31,10 @@
 //! | `vendor` | the `vendor` object as compact JSON |
 //!
 //! An empty field is a JSON `null` (a counter the vendor does not report is empty, never `0`).
+//!
+//! Fields are written exactly as the vendor sent them, so the export stays lossless for
+//! migration tooling: a share name starting with `=`, `+`, `-` or `@` is not escaped, and a
+//! spreadsheet may read it as a formula. Open exports from untrusted sources as text.
 
 use crate::cursor::CursorPos;
 use crate::query::{self, Filter};
