@@ -160,8 +160,10 @@ fn create_output(path: &std::path::Path, secret: bool) -> std::io::Result<std::f
     if secret {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let file = options.mode(0o600).open(path)?;
-        // An existing file keeps its mode on open: narrow it too.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        // An existing file keeps its mode on open: narrow it too (not a device or a pipe).
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         return Ok(file);
     }
     #[cfg(not(unix))]

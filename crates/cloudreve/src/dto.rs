@@ -116,7 +116,9 @@ pub(crate) struct ShareDto {
     pub size: Option<Value>,
     #[serde(default)]
     pub is_private: Option<bool>,
-    #[serde(default)]
+    /// Lenient: a numeric code must not fail the record (its value would then appear in a
+    /// decode error).
+    #[serde(default, deserialize_with = "lenient::string_opt")]
     pub password: Option<String>,
     #[serde(default)]
     pub share_view: Option<bool>,

@@ -229,19 +229,27 @@ impl RetryPolicy {
                 Err(e) => {
                     self.stats.rejected_open.fetch_add(1, Ordering::Relaxed);
                     self.record(operation, "circuit_open", None);
-                    return Err(e);
+                    // A retry refused because the breaker opened meanwhile ends with the
+                    // vendor's own error.
+                    return Err(last_err.unwrap_or(e));
                 }
             };
+            // Wait for a slot only as long as still leaves a fair attempt.
             let left = self.deadline.saturating_sub(started.elapsed());
-            let slot = match self.limiter.acquire(left).await {
+            let slot = match self
+                .limiter
+                .acquire(left.saturating_sub(self.min_attempt_time()))
+                .await
+            {
                 Ok(s) => s,
                 Err(e) => {
                     // Local congestion: not the vendor's fault, so the permit is dropped
-                    // without a report.
+                    // without a report; a retry that found no slot ends with the vendor's
+                    // own error.
                     drop(permit);
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                     self.record(operation, "throttled", None);
-                    return Err(e);
+                    return Err(last_err.unwrap_or(e));
                 }
             };
             let left = self.deadline.saturating_sub(started.elapsed());

@@ -103,12 +103,14 @@ pub fn check_crawl(
         return Ok(shares);
     }
     let carried: Vec<Arc<Share>> = {
-        let present: std::collections::HashSet<&str> =
+        // `present` also takes each carried id, so an unreadable record listed twice is
+        // carried once.
+        let mut present: std::collections::HashSet<&str> =
             shares.iter().map(|s| s.native_id.as_str()).collect();
         skipped
             .iter()
             .flatten()
-            .filter(|id| !present.contains(id.as_str()))
+            .filter(|id| present.insert(id.as_str()))
             .filter_map(|id| prev.get(id).cloned())
             .collect()
     };
@@ -273,9 +275,12 @@ impl Account {
             let out = match crawl.await {
                 Ok(out) => out,
                 Err(e) => {
-                    let error = Error::internal(format!("crawl task ended: {e}"))
-                        .in_account(me.name.as_str(), me.kind)
-                        .with_operation("list");
+                    // The panic's payload may hold vendor data: logged here, never returned.
+                    tracing::error!(account = %me.name, error = %e, "the crawl task panicked");
+                    let error =
+                        Error::internal("the crawl failed unexpectedly (see the server log)")
+                            .in_account(me.name.as_str(), me.kind)
+                            .with_operation("list");
                     me.record_failure(&error);
                     Err(error)
                 }
@@ -285,9 +290,12 @@ impl Account {
             out
         });
         let fut = async move {
-            handle
-                .await
-                .unwrap_or_else(|e| Err(Error::internal(format!("crawl task ended: {e}"))))
+            handle.await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the crawl bookkeeping task panicked");
+                Err(Error::internal(
+                    "the crawl failed unexpectedly (see the server log)",
+                ))
+            })
         }
         .boxed()
         .shared();

@@ -324,20 +324,38 @@ impl Batches {
             .collect()
     }
 
-    /// The chunks as a stream, for an HTTP body. Chunks are produced on tokio's blocking pool
-    /// (a selective filter over a large snapshot is CPU work that must not stall the async
-    /// workers), at most two ahead of the socket; when the client goes away the producer stops
-    /// at its next chunk and the snapshots are released.
+    /// The chunks as a stream, for an HTTP body. Each chunk is produced on tokio's blocking
+    /// pool (a selective filter over a large snapshot is CPU work that must not stall the async
+    /// workers), one at a time and at most two ahead of the socket; no thread is held while
+    /// the client reads. When the client goes away the producer stops at its next chunk and the
+    /// snapshots are released. A failed or panicked chunk ends the body with an error, so a
+    /// client never mistakes a cut export for a complete one.
     pub fn into_stream(self) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
         let (tx, rx) = tokio::sync::mpsc::channel(2);
-        tokio::task::spawn_blocking(move || {
-            for chunk in self {
+        tokio::spawn(async move {
+            let mut batches = Some(self);
+            while let Some(mut current) = batches.take() {
+                let produced = tokio::task::spawn_blocking(move || {
+                    let chunk = current.next();
+                    (current, chunk)
+                })
+                .await;
+                let chunk = match produced {
+                    Ok((rest, chunk)) => {
+                        batches = Some(rest);
+                        chunk
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "export producer panicked; ending the body with an error");
+                        Some(Err(Error::internal("the export failed unexpectedly")))
+                    }
+                };
+                let Some(chunk) = chunk else { break };
                 let failed = chunk.is_err();
-                if tx
-                    .blocking_send(chunk.map_err(std::io::Error::other))
-                    .is_err()
-                    || failed
-                {
+                if let Err(e) = &chunk {
+                    tracing::warn!(error = %e, "export ended early");
+                }
+                if tx.send(chunk.map_err(std::io::Error::other)).await.is_err() || failed {
                     break;
                 }
             }

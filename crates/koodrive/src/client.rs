@@ -264,17 +264,25 @@ fn transport(e: reqwest::Error) -> Error {
 struct Head {
     #[serde(default)]
     code: Option<Value>,
-    #[serde(default)]
-    error_code: Option<IgnoredAny>,
+    /// Present at all (even `null`): [`envelope`] treats the key itself as an error.
+    #[serde(default, deserialize_with = "present")]
+    error_code: bool,
     #[serde(default)]
     error: Option<IgnoredAny>,
+}
+
+/// `true` for any value, `null` included (with `default`, an absent key is `false`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Checks an answer ([`envelope`]'s rules) without decoding it: the common success (`code`
 /// absent, `0` or `"0"`, no error fields) is read in one pass with no allocation but the code;
 /// anything else goes through [`envelope`], which names the error.
 pub fn check(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<()> {
-    if (200..300).contains(&status) {
+    // Only an object can take the fast path (a derived struct would also accept an array).
+    let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if (200..300).contains(&status) && object {
         if let Ok(head) = serde_json::from_slice::<Head>(body) {
             let code_ok = match &head.code {
                 None | Some(Value::Null) => true,
@@ -282,7 +290,7 @@ pub fn check(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<
                 Some(Value::String(s)) => s.trim() == "0",
                 Some(_) => false,
             };
-            if code_ok && head.error_code.is_none() && head.error.is_none() {
+            if code_ok && !head.error_code && head.error.is_none() {
                 return Ok(());
             }
         }
@@ -367,6 +375,40 @@ mod tests {
 
     fn env(status: u16, body: Value) -> Result<Value> {
         envelope(status, None, body.to_string().as_bytes())
+    }
+
+    /// The fast check accepts and rejects exactly what `envelope` does.
+    #[test]
+    fn check_agrees_with_envelope() {
+        let bodies: &[&[u8]] = &[
+            b"{}",
+            br#"{"code":0,"nextCursor":"x","shareLinks":[]}"#,
+            br#"{"code":"0"}"#,
+            br#" {"code":null}"#,
+            br#"{"code":13000309,"msg":"gone"}"#,
+            br#"{"code":"13000102"}"#,
+            br#"{"code":0,"error_code":null}"#,
+            br#"{"code":0,"error_code":"APIGW.0308","error_msg":"limit"}"#,
+            br#"{"code":0,"error":null}"#,
+            br#"{"code":0,"error":{"code":"x"}}"#,
+            br#"{"code":0,"error":"text"}"#,
+            br#"{"code":"string"}"#,
+            br#"{"code":true}"#,
+            b"[]",
+            b"[0]",
+            b"[null]",
+            b"0",
+            b"\"text\"",
+            b"not json",
+            b"",
+        ];
+        for body in bodies {
+            for status in [200, 400, 500] {
+                let fast = check(status, None, body).is_ok();
+                let full = envelope(status, None, body).is_ok();
+                assert_eq!(fast, full, "{status} {}", String::from_utf8_lossy(body));
+            }
+        }
     }
 
     #[test]
