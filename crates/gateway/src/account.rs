@@ -747,6 +747,14 @@ mod tests {
         let out = check_crawl(Some(&prev), shares.clone(), &[Some(victim.clone())]).unwrap();
         assert_eq!(out.len(), 120);
         assert!(out.iter().any(|s| s.native_id == victim));
+        // An unreadable record listed twice is carried forward once.
+        let out = check_crawl(
+            Some(&prev),
+            shares.clone(),
+            &[Some(victim.clone()), Some(victim.clone())],
+        )
+        .unwrap();
+        assert_eq!(out.len(), 120);
         // A small loss with an unidentifiable bad record is within the tolerance.
         let out = check_crawl(Some(&prev), shares, &[None]).unwrap();
         assert_eq!(out.len(), 119);

@@ -38,7 +38,8 @@ impl AppState {
         let mut providers = Vec::new();
         let mut policies = Vec::new();
         for a in &config.accounts {
-            let (provider, policy) = crate::registry::build(a, &config.upstream)?;
+            let (provider, policy) =
+                crate::registry::build(a, &config.upstream, config.server.request_timeout)?;
             providers.push(provider);
             policies.push(policy);
         }
