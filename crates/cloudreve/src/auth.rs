@@ -14,6 +14,8 @@ use crate::dto::{LoginData, LoginRequest, RefreshRequest, TokenDto};
 use crate::error::{map_code, CallKind};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use unishare_core::{Error, ErrorKind, Secret};
@@ -150,21 +152,14 @@ async fn login(http: &Http, email: &str, password: &Secret) -> Result<Tokens, Er
         email,
         password: password.expose(),
     };
-    let answer = http
-        .send(Call {
-            method: Method::POST,
-            path: &["session", "token"],
-            query: &[],
-            body: Some(&body),
-            bearer: None,
-            correlation_id: None,
-        })
-        .await?;
-    if answer.code != 0 {
-        return Err(map_code(answer.code, &answer.msg, CallKind::Login));
-    }
-    let data: LoginData = from_data(answer.data.as_deref())
-        .map_err(|e| Error::upstream_protocol(format!("unreadable sign-in answer: {e}")))?;
+    let data: LoginData = session_call(
+        http,
+        &["session", "token"],
+        &body,
+        CallKind::Login,
+        "sign-in",
+    )
+    .await?;
     tracing::debug!("signed in to Cloudreve");
     tokens_from(data.token)
 }
@@ -173,23 +168,42 @@ async fn refresh(http: &Http, refresh_token: &Secret) -> Result<Tokens, Error> {
     let body = RefreshRequest {
         refresh_token: refresh_token.expose(),
     };
+    let data: TokenDto = session_call(
+        http,
+        &["session", "token", "refresh"],
+        &body,
+        CallKind::Refresh,
+        "token refresh",
+    )
+    .await?;
+    tracing::debug!("refreshed the Cloudreve token pair");
+    tokens_from(data)
+}
+
+/// An unauthenticated `POST` under `/session`: its envelope code mapped as `kind`, its `data`
+/// decoded into `T` (`what` names the answer in an error).
+async fn session_call<B: Serialize, T: DeserializeOwned>(
+    http: &Http,
+    path: &[&str],
+    body: &B,
+    kind: CallKind,
+    what: &str,
+) -> Result<T, Error> {
     let answer = http
         .send(Call {
             method: Method::POST,
-            path: &["session", "token", "refresh"],
+            path,
             query: &[],
-            body: Some(&body),
+            body: Some(body),
             bearer: None,
             correlation_id: None,
         })
         .await?;
     if answer.code != 0 {
-        return Err(map_code(answer.code, &answer.msg, CallKind::Refresh));
+        return Err(map_code(answer.code, &answer.msg, kind));
     }
-    let data: TokenDto = from_data(answer.data.as_deref())
-        .map_err(|e| Error::upstream_protocol(format!("unreadable token refresh answer: {e}")))?;
-    tracing::debug!("refreshed the Cloudreve token pair");
-    tokens_from(data)
+    from_data(answer.data.as_deref())
+        .map_err(|e| Error::upstream_protocol(format!("unreadable {what} answer: {e}")))
 }
 
 fn tokens_from(dto: TokenDto) -> Result<Tokens, Error> {
