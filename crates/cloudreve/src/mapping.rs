@@ -4,10 +4,10 @@
 use crate::client::from_data;
 use crate::dto::{ListShareResponse, ShareDto};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use unishare_core::{
     AccountName, Audience, Error, Owner, Page, Permissions, Provider, Secret, Share, ShareId,
-    ShareStatus, SkippedRecord, Source, SourceKind, Stats,
+    ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
 };
 use url::Url;
 
@@ -116,18 +116,14 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
             email: o.email.filter(|e| !e.is_empty()),
         })
     });
-    let mut vendor = Map::new();
-    let mut put = |key: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            vendor.insert(key.to_owned(), v);
-        }
-    };
-    put("price", dto.price);
-    put("unlocked", dto.unlocked.map(Value::Bool));
-    put("share_view", dto.share_view.map(Value::Bool));
-    put("show_readme", dto.show_readme.map(Value::Bool));
-    put("size", dto.size);
-    put("permission_setting", dto.permission_setting);
+    let mut vendor = VendorFieldsBuilder::default();
+    vendor
+        .insert_some("price", dto.price)
+        .insert_some("unlocked", dto.unlocked)
+        .insert_some("share_view", dto.share_view)
+        .insert_some("show_readme", dto.show_readme)
+        .insert_some("size", dto.size)
+        .insert_some("permission_setting", dto.permission_setting);
     Ok(Share {
         id,
         account: account.as_str().to_owned(),
@@ -165,7 +161,7 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         },
         owner,
         comment: None,
-        vendor,
+        vendor: vendor.build(),
     })
 }
 

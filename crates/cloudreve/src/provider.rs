@@ -19,7 +19,7 @@ use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{
     AccountName, Audience, CallContext, Capabilities, CreateShare, Error, ErrorKind, Owner, Page,
     PageCursor, Patch, Permissions, Provider, RevokeOutcome, Secret, Share, ShareId, ShareProvider,
-    ShareStatus, Source, SourceInput, SourceKind, Stats, UpdateShare,
+    ShareStatus, Source, SourceInput, SourceKind, Stats, UpdateShare, VendorFieldsBuilder,
 };
 
 /// One API request, before authentication.
@@ -219,11 +219,9 @@ impl CloudreveProvider {
             }
             _ => (vendor_url.to_owned(), None),
         };
-        let mut vendor = Map::new();
+        let mut vendor = VendorFieldsBuilder::default();
         for key in VENDOR_OPTIONS {
-            if let Some(v) = req.vendor.get(key) {
-                vendor.insert(key.to_owned(), v.clone());
-            }
+            vendor.insert_some(key, req.vendor.get(key));
         }
         Ok(Share {
             id: ShareId::new(&self.account, native_id)?,
@@ -259,7 +257,7 @@ impl CloudreveProvider {
             },
             owner: None::<Owner>,
             comment: None,
-            vendor,
+            vendor: vendor.build(),
         })
     }
 }

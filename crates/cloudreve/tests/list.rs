@@ -61,7 +61,7 @@ async fn apifox_list_example_maps_verbatim() {
     assert_eq!(owner.email.as_deref(), Some("luke@skywalker.com"));
     assert_eq!(a.comment, None);
     assert_eq!(
-        serde_json::Value::Object(a.vendor.clone()),
+        serde_json::Value::Object(a.vendor.to_map()),
         json!({
             "price": 20,
             "unlocked": true,
@@ -103,7 +103,7 @@ async fn apifox_list_example_maps_verbatim() {
     );
     assert_eq!(b.comment, None);
     assert_eq!(
-        serde_json::Value::Object(b.vendor.clone()),
+        serde_json::Value::Object(b.vendor.to_map()),
         json!({
             "unlocked": true,
             "permission_setting": {
@@ -142,7 +142,7 @@ async fn reconstructed_doc_example_maps() {
     assert!(s.password_protected);
     assert_eq!(s.source.kind, SourceKind::Folder);
     assert_eq!(
-        serde_json::Value::Object(s.vendor.clone()),
+        serde_json::Value::Object(s.vendor.to_map()),
         json!({"unlocked": true, "share_view": true, "show_readme": true, "size": 0})
     );
 }
@@ -216,7 +216,7 @@ async fn a_bad_record_is_skipped_and_the_rest_maps() {
     assert_eq!(s.native_id, "good1");
     assert_eq!(s.status, ShareStatus::Expired);
     assert_eq!(s.stats.downloads, Some(0));
-    assert_eq!(s.vendor.get("size"), Some(&json!(10)));
+    assert_eq!(s.vendor.get("size"), Some(json!(10)));
     assert_eq!(page.skipped.len(), 3, "{:?}", page.skipped);
     assert_eq!(page.skipped[0].native_id.as_deref(), Some("bad1"));
     assert!(

@@ -50,8 +50,8 @@ async fn create_with_every_option_then_get() {
     assert!((at - expires).num_seconds().abs() <= 2, "{at} vs {expires}");
     assert_eq!(s.source.uri.as_deref(), Some("cloudreve://bnUn@my/Reports"));
     assert_eq!(s.name, "Reports");
-    assert_eq!(s.vendor.get("share_view"), Some(&json!(true)));
-    assert_eq!(s.vendor.get("show_readme"), Some(&json!(true)));
+    assert_eq!(s.vendor.get("share_view"), Some(json!(true)));
+    assert_eq!(s.vendor.get("show_readme"), Some(json!(true)));
     assert_eq!(sim.counters().get("create"), 1);
 }
 
@@ -178,7 +178,7 @@ async fn update_carries_over_unchanged_limits() {
     let s2 = p.update(&s.native_id, &u, &ctx()).await.expect("update");
     assert_eq!(s2.remaining_downloads, Some(3));
     assert!((s2.expires_at.expect("exp") - new_exp).num_seconds().abs() <= 2);
-    assert_eq!(s2.vendor.get("share_view"), Some(&json!(true)));
+    assert_eq!(s2.vendor.get("share_view"), Some(json!(true)));
     assert_eq!(
         s2.password.as_ref().map(|x| x.expose()),
         Some("keepme"),

@@ -23,6 +23,7 @@ pub mod provider;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod vendor;
 
 pub use capabilities::{AudienceSet, Capabilities, PasswordRule, SourceForm};
 pub use error::{Error, ErrorKind, Result};
@@ -37,3 +38,4 @@ pub use request::{
     SourceInput, UpdateShare,
 };
 pub use secret::Secret;
+pub use vendor::{VendorFields, VendorFieldsBuilder};

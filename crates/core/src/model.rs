@@ -9,9 +9,9 @@
 
 use crate::id::ShareId;
 use crate::secret::Secret;
+use crate::vendor::VendorFields;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// Which vendor an account talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -258,7 +258,7 @@ pub struct Share {
     /// Vendor fields with no unified home, under their vendor names.
     #[serde(default)]
     #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
-    pub vendor: Map<String, Value>,
+    pub vendor: VendorFields,
 }
 
 impl Share {
@@ -327,7 +327,7 @@ struct Repr<'a> {
     source: &'a Source,
     owner: &'a Option<Owner>,
     comment: &'a Option<String>,
-    vendor: &'a Map<String, Value>,
+    vendor: &'a VendorFields,
 }
 
 impl Serialize for ShareView<'_> {
@@ -363,7 +363,7 @@ impl Serialize for ShareView<'_> {
 mod tests {
     use super::*;
     use crate::id::AccountName;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     pub(crate) fn sample() -> Share {
         let account = AccountName::new("hq").unwrap();
@@ -400,7 +400,7 @@ mod tests {
                 email: Some("luke@skywalker.com".into()),
             }),
             comment: None,
-            vendor: json!({"price": 20}).as_object().unwrap().clone(),
+            vendor: json!({"price": 20}).as_object().unwrap().clone().into(),
         }
     }
 

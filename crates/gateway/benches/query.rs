@@ -99,7 +99,7 @@ fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) 
             email: Some("luke@skywalker.com".into()),
         }),
         comment: None,
-        vendor,
+        vendor: vendor.into(),
     }
 }
 

@@ -229,7 +229,7 @@ pub fn csv_fields(s: &Share, reveal: bool) -> Result<[String; CSV_COLUMNS.len()]
         owner.and_then(|o| o.name.clone()).unwrap_or_default(),
         owner.and_then(|o| o.email.clone()).unwrap_or_default(),
         s.comment.clone().unwrap_or_default(),
-        json_compact(&s.vendor)?,
+        s.vendor.as_json().to_owned(),
     ])
 }
 

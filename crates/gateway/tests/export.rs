@@ -88,7 +88,8 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
         vendor: json!({"price": i, "nested": {"a": [1, 2]}})
             .as_object()
             .unwrap()
-            .clone(),
+            .clone()
+            .into(),
     }
 }
 

@@ -4,11 +4,11 @@ use crate::dto::{ListResponse, ShareByMeLink, ShareFileInfo};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use unishare_core::lenient::Code;
 use unishare_core::{
     AccountName, Audience, Page, PageCursor, Permissions, Provider, Secret, Share, ShareId,
-    ShareStatus, SkippedRecord, Source, SourceFile, SourceKind, Stats,
+    ShareStatus, SkippedRecord, Source, SourceFile, SourceKind, Stats, VendorFieldsBuilder,
 };
 
 /// Maps one raw record; `Err` carries the reason and whatever id could be read.
@@ -108,16 +108,11 @@ pub fn map_link(
         1 => SourceKind::File,
         _ => SourceKind::Multiple,
     };
-    let mut vendor = Map::new();
-    if let Some(scope) = link.scope {
-        vendor.insert("scope".into(), scope);
-    }
-    if let Some(c) = link.container_id {
-        vendor.insert("containerId".into(), Value::String(c));
-    }
-    if let Some(c) = link.container_name {
-        vendor.insert("containerName".into(), Value::String(c));
-    }
+    let mut vendor = VendorFieldsBuilder::default();
+    vendor
+        .insert_some("scope", link.scope)
+        .insert_some("containerId", link.container_id)
+        .insert_some("containerName", link.container_name);
     Ok(Share {
         id,
         account: account.as_str().to_owned(),
@@ -147,7 +142,7 @@ pub fn map_link(
         },
         owner: None,
         comment: link.comment,
-        vendor,
+        vendor: vendor.build(),
     })
 }
 
@@ -270,7 +265,7 @@ mod tests {
     fn audiences_keep_the_raw_scope() {
         let a = |v: Value| {
             let s = one(with("scope", v.clone())).unwrap();
-            assert_eq!(s.vendor["scope"], v);
+            assert_eq!(s.vendor.get("scope"), Some(v));
             s.audience
         };
         assert_eq!(a(json!(1)), Audience::Anyone);

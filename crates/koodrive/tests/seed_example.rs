@@ -64,7 +64,7 @@ async fn documented_example_response_maps_verbatim() {
     assert_eq!(s.owner, None);
     assert_eq!(s.comment.as_deref(), Some("string"));
     assert_eq!(
-        serde_json::Value::Object(s.vendor.clone()),
+        serde_json::Value::Object(s.vendor.to_map()),
         json!({"scope": 0, "containerId": "string", "containerName": "string"})
     );
     // And the serialized (redacted) form holds no password.
