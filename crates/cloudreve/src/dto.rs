@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::lenient::{self, Code};
+use unishare_core::CompactString;
 
 /// The response envelope `{code, data?, msg, error?, correlation_id?}` (`pkg/serializer/response.go`).
 #[derive(Debug, Deserialize)]
@@ -85,7 +86,7 @@ pub(crate) struct ShareDto {
     #[serde(default, deserialize_with = "lenient::string_opt")]
     pub id: Option<String>,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, deserialize_with = "lenient::i64_opt")]
     pub remain_downloads: Option<i64>,
     #[serde(default, deserialize_with = "lenient::u64_opt")]
@@ -123,7 +124,7 @@ pub(crate) struct ShareDto {
     #[serde(default)]
     pub share_view: Option<bool>,
     #[serde(default)]
-    pub source_uri: Option<String>,
+    pub source_uri: Option<CompactString>,
     /// Pro only.
     #[serde(default)]
     pub price: Option<Value>,
@@ -138,9 +139,9 @@ pub(crate) struct OwnerDto {
     #[serde(default, deserialize_with = "lenient::string_opt")]
     pub id: Option<String>,
     #[serde(default)]
-    pub nickname: Option<String>,
+    pub nickname: Option<CompactString>,
     #[serde(default)]
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
 }
 
 /// `PUT /share` and `POST /share/{id}` body (`ShareCreateService`).

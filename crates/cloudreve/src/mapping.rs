@@ -110,11 +110,11 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         _ => SourceKind::Unknown,
     };
     let owner = dto.owner.and_then(|o| {
-        Some(Owner {
-            id: o.id?,
+        Some(Box::new(Owner {
+            id: o.id?.into(),
             name: o.nickname.filter(|n| !n.is_empty()),
             email: o.email.filter(|e| !e.is_empty()),
-        })
+        }))
     });
     let mut vendor = VendorFieldsBuilder::default();
     vendor
@@ -126,12 +126,12 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         .insert_some("permission_setting", dto.permission_setting);
     Ok(Share {
         id,
-        account: account.as_str().to_owned(),
+        account: account.as_str().into(),
         provider: Provider::Cloudreve,
-        short_code: Some(native_id.clone()),
-        native_id,
+        short_code: Some(native_id.as_str().into()),
+        native_id: native_id.into(),
         name: dto.name.unwrap_or_default(),
-        url,
+        url: url.into(),
         secret_url: secret_url.map(Secret::new),
         status: if dto.expired.unwrap_or(false) {
             ShareStatus::Expired

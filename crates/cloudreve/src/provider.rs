@@ -225,18 +225,18 @@ impl CloudreveProvider {
         }
         Ok(Share {
             id: ShareId::new(&self.account, native_id)?,
-            account: self.account.as_str().to_owned(),
+            account: self.account.as_str().into(),
             provider: Provider::Cloudreve,
-            native_id: native_id.to_owned(),
+            native_id: native_id.into(),
             name: uri
                 .trim_end_matches('/')
                 .rsplit('/')
                 .next()
                 .unwrap_or_default()
-                .to_owned(),
-            url,
+                .into(),
+            url: url.into(),
             secret_url,
-            short_code: Some(native_id.to_owned()),
+            short_code: Some(native_id.into()),
             status: ShareStatus::Active,
             audience: Audience::Anyone,
             password_protected: password.is_some(),
@@ -252,10 +252,10 @@ impl CloudreveProvider {
             remaining_downloads: req.max_downloads.map(i64::from),
             source: Source {
                 kind: SourceKind::Unknown,
-                uri: Some(uri.to_owned()),
+                uri: Some(uri.into()),
                 files: Vec::new(),
             },
-            owner: None::<Owner>,
+            owner: None::<Box<Owner>>,
             comment: None,
             vendor: vendor.build(),
         })

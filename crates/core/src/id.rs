@@ -1,6 +1,7 @@
 //! Gateway-wide identifiers: account names and share ids (`{account}:{native_id}`).
 
 use crate::error::Error;
+use compact_str::{format_compact, CompactString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -74,7 +75,7 @@ impl<'de> Deserialize<'de> for AccountName {
 /// contain anything printable except whitespace and control characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ShareId {
-    full: String,
+    full: CompactString,
     split: usize,
 }
 
@@ -83,7 +84,7 @@ impl ShareId {
     pub fn new(account: &AccountName, native_id: &str) -> Result<Self, Error> {
         validate_native_id(native_id)?;
         Ok(ShareId {
-            full: format!("{}:{}", account.as_str(), native_id),
+            full: format_compact!("{}:{}", account.as_str(), native_id),
             split: account.as_str().len(),
         })
     }

@@ -4,8 +4,10 @@
 //! vendor is documented (or seen) to send and fails with a clear message on anything else.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use compact_str::CompactString;
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
+use std::marker::PhantomData;
 
 /// A vendor status code that may arrive as a number or a string (`0`, `"0"`, `"APIGW.0308"`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,28 +189,24 @@ pub fn i64_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     d.deserialize_any(I64Visitor)
 }
 
-struct StringVisitor;
+struct StringVisitor<T>(PhantomData<T>);
 
-impl<'de> Visitor<'de> for StringVisitor {
-    type Value = Option<String>;
+impl<'de, T: for<'a> From<&'a str> + From<String>> Visitor<'de> for StringVisitor<T> {
+    type Value = Option<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or a number")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(if v.is_empty() {
-            None
-        } else {
-            Some(v.to_owned())
-        })
+        Ok(if v.is_empty() { None } else { Some(v.into()) })
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(if v.is_empty() { None } else { Some(v) })
+        Ok(if v.is_empty() { None } else { Some(v.into()) })
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(v.to_string().into()))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(v.to_string().into()))
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -217,14 +215,20 @@ impl<'de> Visitor<'de> for StringVisitor {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(StringVisitor)
+        d.deserialize_any(self)
     }
 }
 
 /// `Option<String>` where `""` and `null` are `None` and an integer becomes its decimal text
 /// (ids documented as strings but sent as numbers).
 pub fn string_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(StringVisitor)
+    d.deserialize_any(StringVisitor(PhantomData))
+}
+
+/// [`string_opt`] into a [`CompactString`] (no allocation for text up to 24 bytes): for the
+/// fields a mapper stores in a share.
+pub fn compact_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CompactString>, D::Error> {
+    d.deserialize_any(StringVisitor(PhantomData))
 }
 
 /// Parses a vendor timestamp into UTC. Accepts RFC 3339 with any offset (fractional seconds

@@ -26,6 +26,8 @@ pub mod secret;
 pub mod vendor;
 
 pub use capabilities::{AudienceSet, Capabilities, PasswordRule, SourceForm};
+/// The string type of the model's text fields (inline up to 24 bytes, no allocation).
+pub use compact_str::CompactString;
 pub use error::{Error, ErrorKind, Result};
 pub use id::{AccountName, ShareId};
 pub use model::{
@@ -38,4 +40,4 @@ pub use request::{
     SourceInput, UpdateShare,
 };
 pub use secret::Secret;
-pub use vendor::{VendorFields, VendorFieldsBuilder};
+pub use vendor::{VendorFields, VendorFieldsBuilder, VendorInterner};

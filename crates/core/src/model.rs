@@ -11,6 +11,7 @@ use crate::id::ShareId;
 use crate::secret::Secret;
 use crate::vendor::VendorFields;
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Which vendor an account talks to.
@@ -159,13 +160,16 @@ pub struct Stats {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SourceFile {
     /// The vendor's file id.
-    pub id: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub id: CompactString,
     /// File name.
-    pub name: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub name: CompactString,
     /// Size in bytes, when reported.
     pub size: Option<u64>,
     /// MIME type, when reported.
-    pub mime_type: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub mime_type: Option<CompactString>,
 }
 
 /// What is shared.
@@ -175,7 +179,8 @@ pub struct Source {
     /// File, folder, several files, or unknown.
     pub kind: SourceKind,
     /// The vendor's URI of the source, when it has one (Cloudreve `cloudreve://…`).
-    pub uri: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub uri: Option<CompactString>,
     /// The shared files, where the vendor lists them.
     #[serde(default)]
     pub files: Vec<SourceFile>,
@@ -196,11 +201,14 @@ impl Default for Source {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Owner {
     /// The vendor's user id.
-    pub id: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub id: CompactString,
     /// Display name.
-    pub name: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub name: Option<CompactString>,
     /// E-mail address, when visible.
-    pub email: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub email: Option<CompactString>,
 }
 
 /// The unified share link.
@@ -214,21 +222,26 @@ pub struct Share {
     #[cfg_attr(feature = "utoipa", schema(value_type = String, example = "hq:g2guA"))]
     pub id: ShareId,
     /// Configured account name.
-    pub account: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub account: CompactString,
     /// Vendor kind.
     pub provider: Provider,
     /// The vendor's own id, as a string.
-    pub native_id: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub native_id: CompactString,
     /// Display name.
-    pub name: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub name: CompactString,
     /// The link a person opens, without any embedded access code.
-    pub url: String,
+    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    pub url: CompactString,
     /// The link with the access code embedded, where the vendor makes one (Cloudreve
     /// `/s/{id}/{password}`). Sent as `url` only when secrets are revealed.
     #[serde(default, skip_serializing)]
     pub secret_url: Option<Secret>,
     /// Vendor short code.
-    pub short_code: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub short_code: Option<CompactString>,
     /// Normalized state.
     pub status: ShareStatus,
     /// Who may open the link.
@@ -252,9 +265,10 @@ pub struct Share {
     /// What is shared.
     pub source: Source,
     /// The owner, when reported.
-    pub owner: Option<Owner>,
+    pub owner: Option<Box<Owner>>,
     /// The share message.
-    pub comment: Option<String>,
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
+    pub comment: Option<CompactString>,
     /// Vendor fields with no unified home, under their vendor names.
     #[serde(default)]
     #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
@@ -313,7 +327,7 @@ struct Repr<'a> {
     native_id: &'a str,
     name: &'a str,
     url: &'a str,
-    short_code: &'a Option<String>,
+    short_code: &'a Option<CompactString>,
     status: ShareStatus,
     audience: Audience,
     password_protected: bool,
@@ -325,8 +339,8 @@ struct Repr<'a> {
     stats: &'a Stats,
     remaining_downloads: Option<i64>,
     source: &'a Source,
-    owner: &'a Option<Owner>,
-    comment: &'a Option<String>,
+    owner: &'a Option<Box<Owner>>,
+    comment: &'a Option<CompactString>,
     vendor: &'a VendorFields,
 }
 
@@ -394,11 +408,11 @@ mod tests {
                 uri: None,
                 files: vec![],
             },
-            owner: Some(Owner {
+            owner: Some(Box::new(Owner {
                 id: "bnUn".into(),
                 name: Some("Luke Skywalker".into()),
                 email: Some("luke@skywalker.com".into()),
-            }),
+            })),
             comment: None,
             vendor: json!({"price": 20}).as_object().unwrap().clone().into(),
         }

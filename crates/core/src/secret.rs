@@ -1,5 +1,6 @@
 //! A string that must never be printed: share passwords, tokens, app secrets.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -9,12 +10,12 @@ use std::fmt;
 /// It serializes as the plain string: whether a serialized structure contains it at all is
 /// decided by that structure (see [`crate::ShareView`]).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
+pub struct Secret(CompactString);
 
 impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(CompactString::from(value.into()))
     }
 
     /// The secret value. Call only where the value must leave the process (a vendor request,
@@ -31,13 +32,13 @@ impl Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Secret(value)
+        Secret(value.into())
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Secret(value.to_owned())
+        Secret(value.into())
     }
 }
 
@@ -61,7 +62,7 @@ impl Serialize for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        CompactString::deserialize(deserializer).map(Secret)
     }
 }
 

@@ -2,19 +2,24 @@
 //!
 //! A gateway keeps every share of every account in memory, so the stored form matters: a
 //! `serde_json::Map` of three small keys costs about 500 heap bytes in eight allocations, the
-//! same object as compact JSON text about 60 bytes in one. Shares are written far more often
-//! than their vendor fields are read (they are mostly serialized straight back out), so the
-//! fields are kept as text and parsed only when a caller asks for a key
-//! (`docs/memory.md`).
+//! same object as compact JSON text about 60 bytes in one, and equal texts can share that one
+//! ([`VendorInterner`]). Shares are written far more often than their vendor fields are read
+//! (they are mostly serialized straight back out), so the fields are kept as text and parsed
+//! only when a caller asks for a key (`docs/memory.md`).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-/// A JSON object of vendor fields, kept as its compact text (`{}` when empty).
+/// A JSON object of vendor fields, kept as its compact text (`{}` when empty). Cloning shares
+/// the text; a [`VendorInterner`] makes equal field sets share one allocation.
 #[derive(Clone, Default)]
-pub struct VendorFields(Option<Box<RawValue>>);
+pub struct VendorFields(Option<Arc<RawValue>>);
 
 impl VendorFields {
     /// No vendor fields.
@@ -32,7 +37,7 @@ impl VendorFields {
         let raw = serde_json::to_string(&Value::Object(map))
             .ok()
             .and_then(|text| RawValue::from_string(text).ok());
-        VendorFields(raw)
+        VendorFields(raw.map(Arc::from))
     }
 
     /// True when there are no vendor fields.
@@ -106,7 +111,55 @@ impl VendorFieldsBuilder {
         let raw = String::from_utf8(self.buf)
             .ok()
             .and_then(|text| RawValue::from_string(text).ok());
-        VendorFields(raw)
+        VendorFields(raw.map(Arc::from))
+    }
+}
+
+/// Makes equal [`VendorFields`] share one allocation. A crawl's records mostly repeat a few
+/// field sets (the same flags, the same team space), so a snapshot keeps each set once.
+/// Bounded: past [`VendorInterner::MAX_DISTINCT`] distinct sets, new ones are kept as they are.
+#[derive(Debug, Default)]
+pub struct VendorInterner {
+    seen: HashSet<ByText>,
+}
+
+/// A stored text hashed and compared as text (unlike [`VendorFields`]' content equality).
+#[derive(Debug)]
+struct ByText(Arc<RawValue>);
+
+impl PartialEq for ByText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+impl Eq for ByText {}
+impl Hash for ByText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.get().hash(state)
+    }
+}
+impl Borrow<str> for ByText {
+    fn borrow(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl VendorInterner {
+    /// Distinct field sets remembered at most.
+    pub const MAX_DISTINCT: usize = 4096;
+
+    /// `fields`, sharing the allocation of an equal set seen before.
+    pub fn intern(&mut self, fields: VendorFields) -> VendorFields {
+        let Some(raw) = fields.0 else {
+            return VendorFields(None);
+        };
+        if let Some(known) = self.seen.get(raw.get()) {
+            return VendorFields(Some(Arc::clone(&known.0)));
+        }
+        if self.seen.len() < Self::MAX_DISTINCT {
+            self.seen.insert(ByText(Arc::clone(&raw)));
+        }
+        VendorFields(Some(raw))
     }
 }
 
@@ -190,6 +243,28 @@ mod tests {
         }));
         assert_eq!(f.as_json(), expected.as_json());
         assert!(VendorFieldsBuilder::default().build().is_empty());
+    }
+
+    #[test]
+    fn the_interner_shares_equal_sets_and_stays_bounded() {
+        let mut i = VendorInterner::default();
+        let a = i.intern(fields(json!({"scope": 1, "containerId": "c"})));
+        let b = i.intern(fields(json!({"scope": 1, "containerId": "c"})));
+        let c = i.intern(fields(json!({"scope": 2, "containerId": "c"})));
+        let (pa, pb, pc) = (
+            a.as_json().as_ptr(),
+            b.as_json().as_ptr(),
+            c.as_json().as_ptr(),
+        );
+        assert_eq!(pa, pb, "equal sets share one allocation");
+        assert_ne!(pa, pc);
+        assert_eq!(b, fields(json!({"containerId": "c", "scope": 1})));
+        assert!(i.intern(VendorFields::new()).is_empty());
+        for n in 0..VendorInterner::MAX_DISTINCT + 10 {
+            let f = i.intern(fields(json!({ "n": n })));
+            assert_eq!(f.get("n"), Some(json!(n)));
+        }
+        assert_eq!(i.seen.len(), VendorInterner::MAX_DISTINCT);
     }
 
     #[test]

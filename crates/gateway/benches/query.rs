@@ -68,13 +68,13 @@ fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) 
     let stem = STEMS[rng.gen_range(0..STEMS.len())];
     Share {
         id: ShareId::new(account, &native).expect("id"),
-        account: account.to_string(),
+        account: account.as_str().into(),
         provider,
-        name: format!("{stem} {}.pdf", rng.gen_range(0..100_000)),
-        url: format!("https://drive.example.com/s/{native}"),
+        name: format!("{stem} {}.pdf", rng.gen_range(0..100_000)).into(),
+        url: format!("https://drive.example.com/s/{native}").into(),
         secret_url: None,
-        short_code: Some(native.clone()),
-        native_id: native,
+        short_code: Some(native.as_str().into()),
+        native_id: native.into(),
         status: ShareStatus::ALL[rng.gen_range(0..4)],
         audience: Audience::Anyone,
         password_protected: rng.gen_bool(0.3),
@@ -93,11 +93,11 @@ fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) 
             uri: Some("cloudreve://my/Reports".into()),
             files: Vec::new(),
         },
-        owner: Some(Owner {
+        owner: Some(Box::new(Owner {
             id: "bnUn".into(),
             name: Some("Luke Skywalker".into()),
             email: Some("luke@skywalker.com".into()),
-        }),
+        })),
         comment: None,
         vendor: vendor.into(),
     }

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use unishare_core::retry::RetryPolicy;
 use unishare_core::{
     AccountName, CallContext, Capabilities, Error, ErrorKind, Provider, Share, ShareProvider,
+    VendorInterner,
 };
 
 /// Cache timing of one account.
@@ -381,6 +382,7 @@ impl Account {
         let ctx = CallContext::default();
         let mut shares: Vec<Arc<Share>> = Vec::new();
         let mut skipped: Vec<Option<String>> = Vec::new();
+        let mut vendor = VendorInterner::default();
         let mut cursor = None;
         let mut pages = 0usize;
         loop {
@@ -390,7 +392,11 @@ impl Account {
                 tracing::warn!(account = %self.name, native_id = ?s.native_id, reason = %s.reason, "skipped a vendor record");
             }
             skipped.extend(page.skipped.into_iter().map(|s| s.native_id));
-            shares.extend(page.shares.into_iter().map(Arc::new));
+            shares.extend(page.shares.into_iter().map(|mut s| {
+                // Records mostly repeat a few vendor field sets: keep each once.
+                s.vendor = vendor.intern(std::mem::take(&mut s.vendor));
+                Arc::new(s)
+            }));
             if shares.len() > self.policy.max_shares {
                 return Err(Error::new(
                     ErrorKind::UpstreamProtocol,
@@ -737,7 +743,7 @@ mod tests {
     async fn an_unreadable_record_keeps_its_previous_version() {
         let (_sim, account) = setup(120).await;
         let prev = account.start_crawl().await.expect("crawl");
-        let victim = prev.shares[7].native_id.clone();
+        let victim = prev.shares[7].native_id.to_string();
         let shares: Vec<Arc<Share>> = prev
             .shares
             .iter()

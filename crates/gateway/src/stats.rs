@@ -128,10 +128,10 @@ impl TopShare {
     fn of(s: &Share) -> TopShare {
         TopShare {
             id: s.id.to_string(),
-            account: s.account.clone(),
+            account: s.account.to_string(),
             provider: s.provider,
-            name: s.name.clone(),
-            url: s.url.clone(),
+            name: s.name.to_string(),
+            url: s.url.to_string(),
             status: s.status,
             views: s.stats.views,
             downloads: s.stats.downloads,

@@ -41,11 +41,11 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
         id: ShareId::new(&acc, &native).unwrap(),
         account: account.into(),
         provider,
-        native_id: native.clone(),
-        name: format!("{} {i}", NAMES[i % NAMES.len()]),
-        url: format!("http://drive.example/s/{native}"),
+        native_id: native.as_str().into(),
+        name: format!("{} {i}", NAMES[i % NAMES.len()]).into(),
+        url: format!("http://drive.example/s/{native}").into(),
         secret_url: pw.then(|| Secret::new(format!("http://drive.example/s/{native}/pw{i}"))),
-        short_code: (i % 2 == 0).then(|| native.clone()),
+        short_code: (i % 2 == 0).then(|| native.as_str().into()),
         status: ShareStatus::ALL[i % 4],
         audience: [
             Audience::Anyone,
@@ -69,20 +69,23 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
         remaining_downloads: (i % 6 == 0).then_some(i as i64),
         source: Source {
             kind: [SourceKind::File, SourceKind::Folder, SourceKind::Multiple][i % 3],
-            uri: (provider == Provider::Cloudreve).then(|| format!("cloudreve://my/dir, {i}")),
+            uri: (provider == Provider::Cloudreve)
+                .then(|| format!("cloudreve://my/dir, {i}").into()),
             files: (0..i % 3)
                 .map(|f| SourceFile {
-                    id: format!("f{f}"),
-                    name: format!("file \"{f}\", x.txt"),
+                    id: format!("f{f}").into(),
+                    name: format!("file \"{f}\", x.txt").into(),
                     size: (f == 0).then_some(1024),
                     mime_type: Some("text/plain".into()),
                 })
                 .collect(),
         },
-        owner: (i % 2 == 1).then(|| Owner {
-            id: format!("u{i}"),
-            name: (i % 3 != 0).then(|| "Luke, \"the\" Skywalker".into()),
-            email: Some("luke@example.com".into()),
+        owner: (i % 2 == 1).then(|| {
+            Box::new(Owner {
+                id: format!("u{i}").into(),
+                name: (i % 3 != 0).then(|| "Luke, \"the\" Skywalker".into()),
+                email: Some("luke@example.com".into()),
+            })
         }),
         comment: (i % 2 == 0).then(|| "note,\n\"quoted\"".into()),
         vendor: json!({"price": i, "nested": {"a": [1, 2]}})

@@ -31,11 +31,11 @@ fn share(account: &str, i: usize) -> Share {
         id: ShareId::new(&acc, &native).unwrap(),
         account: account.into(),
         provider: Provider::Cloudreve,
-        native_id: native.clone(),
-        name: format!("Quarterly report, \"final\" {i}"),
-        url: format!("https://drive.example.com/s/{native}"),
+        native_id: native.as_str().into(),
+        name: format!("Quarterly report, \"final\" {i}").into(),
+        url: format!("https://drive.example.com/s/{native}").into(),
         secret_url: None,
-        short_code: Some(native.clone()),
+        short_code: Some(native.as_str().into()),
         status: ShareStatus::ALL[i % 4],
         audience: Audience::Anyone,
         password_protected: false,
@@ -52,7 +52,7 @@ fn share(account: &str, i: usize) -> Share {
         source: Source::default(),
         owner: None,
         // ~600 bytes per share, so that the body (~75 MB of CSV) is larger than the bound.
-        comment: Some("x".repeat(600)),
+        comment: Some("x".repeat(600).into()),
         vendor: Default::default(),
     }
 }

@@ -35,14 +35,14 @@ fn make(spec: &Spec) -> Share {
     let native = format!("n{}", spec.native);
     Share {
         id: ShareId::new(&account, &native).unwrap(),
-        account: account.to_string(),
+        account: account.as_str().into(),
         provider: if spec.account % 2 == 0 {
             Provider::Cloudreve
         } else {
             Provider::Koodrive
         },
-        native_id: native,
-        name: spec.name.clone(),
+        native_id: native.into(),
+        name: spec.name.as_str().into(),
         url: "http://x".into(),
         secret_url: None,
         short_code: None,

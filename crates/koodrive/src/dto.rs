@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::lenient::{self, Code};
+use unishare_core::CompactString;
 
 /// `GET /share` response body.
 #[derive(Debug, Default, Deserialize)]
@@ -36,11 +37,11 @@ pub struct ShareLinkResponse {
 #[serde(rename_all = "camelCase")]
 pub struct ShareByMeLink {
     /// Share id: a 19-digit number held in a string (a JSON number is accepted too).
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub share_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub share_id: Option<CompactString>,
     /// Short code.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub short_url: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub short_url: Option<CompactString>,
     /// Full link.
     #[serde(default, deserialize_with = "lenient::string_opt")]
     pub link_url: Option<String>,
@@ -54,14 +55,14 @@ pub struct ShareByMeLink {
     #[serde(default)]
     pub files: Option<Vec<ShareFileInfo>>,
     /// Display name.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub display_name: Option<CompactString>,
     /// Link permissions.
     #[serde(default)]
     pub permission: Option<SharePermission>,
     /// Access code.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub extract_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub extract_code: Option<CompactString>,
     /// Expiry time.
     #[serde(default, deserialize_with = "lenient::datetime_opt")]
     pub expire_time: Option<DateTime<Utc>>,
@@ -69,8 +70,8 @@ pub struct ShareByMeLink {
     #[serde(default, deserialize_with = "lenient::code")]
     pub status: Option<Code>,
     /// Share message.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub comment: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub comment: Option<CompactString>,
     /// Views.
     #[serde(default, deserialize_with = "lenient::u64_opt")]
     pub view_cnt: Option<u64>,
@@ -81,11 +82,11 @@ pub struct ShareByMeLink {
     #[serde(default, deserialize_with = "lenient::u64_opt")]
     pub save_cnt: Option<u64>,
     /// Space id of the shared files.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub container_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub container_id: Option<CompactString>,
     /// Space name.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub container_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub container_name: Option<CompactString>,
 }
 
 /// `ShareFileInfo`.
@@ -93,14 +94,14 @@ pub struct ShareByMeLink {
 #[serde(rename_all = "camelCase")]
 pub struct ShareFileInfo {
     /// File id.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub id: Option<CompactString>,
     /// File name.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub file_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub file_name: Option<CompactString>,
     /// MIME type.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub mime_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub mime_type: Option<CompactString>,
     /// Size (bytes, INFERRED).
     #[serde(default, deserialize_with = "lenient::u64_opt")]
     pub size: Option<u64>,
@@ -134,8 +135,8 @@ pub struct CancelResponse {
 #[serde(rename_all = "camelCase")]
 pub struct ShareSubResponse {
     /// The share id.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub share_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    pub share_id: Option<CompactString>,
     /// 0 = ok; number or string.
     #[serde(default, deserialize_with = "lenient::code")]
     pub code: Option<Code>,

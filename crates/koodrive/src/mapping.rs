@@ -115,11 +115,11 @@ pub fn map_link(
         .insert_some("containerName", link.container_name);
     Ok(Share {
         id,
-        account: account.as_str().to_owned(),
+        account: account.as_str().into(),
         provider: Provider::Koodrive,
         native_id,
         name,
-        url,
+        url: url.into(),
         secret_url: None,
         short_code: link.short_url,
         status,

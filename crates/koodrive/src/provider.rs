@@ -204,7 +204,7 @@ impl KooDriveProvider {
                     Err(self.ctx_err(e, "revoke"))
                 }
             };
-            out.insert(id, result);
+            out.insert(id.to_string(), result);
         }
         Ok(out)
     }
@@ -398,7 +398,7 @@ impl ShareProvider for KooDriveProvider {
                 tracing::warn!(account = %self.account, share_id = %share_id, error = %e, "reading back a created KooDrive share failed; answering from the create response");
                 let mut created: ShareByMeLink = serde_json::from_value(raw).unwrap_or_default();
                 created.scope = created.scope.or(Some(Value::from(body.scope)));
-                created.container_id = created.container_id.or(Some(body.container_id));
+                created.container_id = created.container_id.or(Some(body.container_id.into()));
                 mapping::map_link(&self.account, created, Utc::now()).map_err(|_| e)
             }
         }

@@ -95,7 +95,7 @@ async fn list_walks_every_share_once(fx: &Fixture) -> Check {
     let shares = crawl(p).await?;
     let mut seen = HashSet::new();
     for s in &shares {
-        if !seen.insert(s.native_id.clone()) {
+        if !seen.insert(s.native_id.to_string()) {
             return Err(format!("{} listed twice", s.native_id));
         }
         if s.account != p.account().as_str() || s.id.account() != p.account().as_str() {
@@ -245,7 +245,7 @@ async fn round_trip(fx: &Fixture) -> Check {
         }
     }
     let outcomes = p
-        .revoke(std::slice::from_ref(&created.native_id), &ctx())
+        .revoke(&[created.native_id.to_string()], &ctx())
         .await
         .map_err(|e| format!("revoke failed: {e}"))?;
     match outcomes.as_slice() {
@@ -285,9 +285,7 @@ async fn password_on_create(fx: &Fixture) -> Check {
     } else {
         Ok(())
     };
-    let _ = p
-        .revoke(std::slice::from_ref(&created.native_id), &ctx())
-        .await;
+    let _ = p.revoke(&[created.native_id.to_string()], &ctx()).await;
     result
 }
 
@@ -352,7 +350,7 @@ async fn revoke_reports_every_id(fx: &Fixture) -> Check {
         .create(&fx.create_request, &ctx())
         .await
         .map_err(|e| format!("create failed: {e}"))?;
-    let ids = vec![a.native_id.clone(), fx.unknown_id.clone()];
+    let ids = vec![a.native_id.to_string(), fx.unknown_id.clone()];
     let outcomes = p
         .revoke(&ids, &ctx())
         .await
