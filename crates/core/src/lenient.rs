@@ -316,6 +316,8 @@ mod tests {
         t: Option<DateTime<Utc>>,
         #[serde(default, deserialize_with = "string_opt")]
         s: Option<String>,
+        #[serde(default, deserialize_with = "compact_opt")]
+        c: Option<CompactString>,
     }
 
     fn rec(json: &str) -> Result<Rec, serde_json::Error> {
@@ -396,5 +398,20 @@ mod tests {
             rec(r#"{"s":1689743054514187776}"#).unwrap().s.as_deref(),
             Some("1689743054514187776")
         );
+    }
+
+    #[test]
+    fn compact_strings_follow_the_same_rules_and_stay_inline_when_short() {
+        assert_eq!(rec(r#"{"c":""}"#).unwrap().c, None);
+        assert_eq!(rec(r#"{"c":null}"#).unwrap().c, None);
+        let id = rec(r#"{"c":1689743054514187776}"#).unwrap().c.unwrap();
+        assert_eq!(id, "1689743054514187776");
+        assert!(!id.is_heap_allocated(), "a 19-digit id needs no allocation");
+        let escaped = rec(r#"{"c":"a\"b \u00e9"}"#).unwrap().c.unwrap();
+        assert_eq!(escaped, "a\"b é");
+        let long = "x".repeat(100);
+        let back = rec(&format!(r#"{{"c":"{long}"}}"#)).unwrap().c.unwrap();
+        assert_eq!(back, long);
+        assert!(rec(r#"{"c":[1]}"#).is_err());
     }
 }

@@ -419,6 +419,19 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_form_stays_compact() {
+        // Every cached share costs this much plus its long text (docs/memory.md): a field
+        // added carelessly (a `Map`, an unboxed rarely-set struct) shows up here first.
+        assert!(
+            std::mem::size_of::<Share>() <= 400,
+            "{}",
+            std::mem::size_of::<Share>()
+        );
+        let s = sample();
+        assert!(!s.native_id.is_heap_allocated() && !s.account.is_heap_allocated());
+    }
+
+    #[test]
     fn serializes_as_the_contract_example() {
         let v = serde_json::to_value(sample()).unwrap();
         assert_eq!(v["id"], "hq:g2guA");
