@@ -20,7 +20,7 @@ pub fn event(
         target: "unishare::audit",
         at = %chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         request_id = %crate::request_id::current_request_id(),
-        key = %principal.name,
+        key = %principal.name(),
         account,
         share_id = share_id.unwrap_or("-"),
         operation,

@@ -18,11 +18,14 @@ pub fn sha256(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-/// Who is calling.
+/// Who is calling: built once per configured key (and once for the anonymous caller of a
+/// key-less server), then shared, so that authenticating a request allocates nothing.
 #[derive(Clone, Debug)]
-pub struct Principal {
-    /// Key name (`anonymous` without keys).
-    pub name: String,
+pub struct Principal(Arc<Identity>);
+
+#[derive(Debug)]
+struct Identity {
+    name: String,
     scopes: HashSet<Scope>,
     accounts: Option<HashSet<String>>,
 }
@@ -30,26 +33,31 @@ pub struct Principal {
 impl Principal {
     /// The anonymous principal of a key-less (loopback) server.
     pub fn anonymous() -> Principal {
-        Principal {
+        Principal(Arc::new(Identity {
             name: "anonymous".into(),
             scopes: [Scope::Read, Scope::Write, Scope::Secrets]
                 .into_iter()
                 .collect(),
             accounts: None,
-        }
+        }))
     }
 
     fn from_key(k: &ApiKeyConfig) -> Principal {
-        Principal {
+        Principal(Arc::new(Identity {
             name: k.name.clone(),
             scopes: k.scopes.clone(),
             accounts: k.accounts.clone(),
-        }
+        }))
+    }
+
+    /// Key name (`anonymous` without keys).
+    pub fn name(&self) -> &str {
+        &self.0.name
     }
 
     /// Fails with 403 unless the key has `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.scopes.contains(&scope) {
+        if self.0.scopes.contains(&scope) {
             Ok(())
         } else {
             let name = match scope {
@@ -66,25 +74,51 @@ impl Principal {
 
     /// Whether the key may reveal passwords.
     pub fn reveals_secrets(&self) -> bool {
-        self.scopes.contains(&Scope::Secrets)
+        self.0.scopes.contains(&Scope::Secrets)
     }
 
     /// Whether the key may see `account`.
     pub fn sees(&self, account: &str) -> bool {
-        self.accounts.as_ref().is_none_or(|a| a.contains(account))
+        self.0.accounts.as_ref().is_none_or(|a| a.contains(account))
     }
 }
 
-/// Finds the key matching `presented`, comparing every configured hash in constant time.
-pub fn authenticate(keys: &[ApiKeyConfig], presented: &str) -> Option<Principal> {
-    let digest = sha256(presented);
-    let mut found = None;
-    for k in keys {
-        if bool::from(k.sha256.ct_eq(&digest)) {
-            found = Some(Principal::from_key(k));
+/// Every caller a server knows: the configured keys (by SHA-256), or the anonymous caller
+/// when there are none.
+#[derive(Debug)]
+pub struct Principals {
+    anonymous: Option<Principal>,
+    keys: Vec<([u8; 32], Principal)>,
+}
+
+impl Principals {
+    /// The principals of `keys` (anonymous when the list is empty).
+    pub fn new(keys: &[ApiKeyConfig]) -> Principals {
+        Principals {
+            anonymous: keys.is_empty().then(Principal::anonymous),
+            keys: keys
+                .iter()
+                .map(|k| (k.sha256, Principal::from_key(k)))
+                .collect(),
         }
     }
-    found
+
+    /// The anonymous principal, on a server without keys.
+    pub fn anonymous(&self) -> Option<&Principal> {
+        self.anonymous.as_ref()
+    }
+
+    /// Finds the key matching `presented`, comparing every configured hash in constant time.
+    pub fn authenticate(&self, presented: &str) -> Option<Principal> {
+        let digest = sha256(presented);
+        let mut found = None;
+        for (hash, principal) in &self.keys {
+            if bool::from(hash.ct_eq(&digest)) {
+                found = Some(principal);
+            }
+        }
+        found.cloned()
+    }
 }
 
 impl FromRequestParts<Arc<AppState>> for Principal {
@@ -94,9 +128,8 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let keys = &state.config.api_keys;
-        if keys.is_empty() {
-            return Ok(Principal::anonymous());
+        if let Some(anonymous) = state.principals.anonymous() {
+            return Ok(anonymous.clone());
         }
         let unauth = |msg: &str| ApiError(Error::new(ErrorKind::Unauthenticated, msg));
         let header = parts
@@ -112,6 +145,9 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| unauth("Authorization must be \"Bearer <api key>\""))?;
-        authenticate(keys, key).ok_or_else(|| unauth("unknown API key"))
+        state
+            .principals
+            .authenticate(key)
+            .ok_or_else(|| unauth("unknown API key"))
     }
 }

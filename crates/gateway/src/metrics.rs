@@ -20,8 +20,9 @@
 use crate::state::AppState;
 use axum::extract::State;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 use std::time::Duration;
 
 /// Buckets of request and upstream latencies, in seconds.
@@ -36,11 +37,37 @@ const CRAWL_BUCKETS: &[f64] = &[
 
 /// One HTTP request served; `route` is the route template, never the raw path.
 pub fn record_http(route: &str, status: u16, elapsed: Duration) {
+    let secs = elapsed.as_secs_f64();
+    // The handles of a (status, route) pair, once the exporter is installed: a read lock and
+    // two lookups per request instead of building label strings and a key every time.
+    let installed = HANDLE.get().is_some();
+    if installed {
+        let known = HTTP_HANDLES.read().unwrap_or_else(|p| p.into_inner());
+        if let Some((count, latency)) = known.get(&status).and_then(|m| m.get(route)) {
+            count.increment(1);
+            latency.record(secs);
+            return;
+        }
+    }
     let labels = [("route", route.to_owned()), ("status", status.to_string())];
-    metrics::counter!("unishare_http_requests_total", &labels).increment(1);
-    metrics::histogram!("unishare_http_request_duration_seconds", &labels)
-        .record(elapsed.as_secs_f64());
+    let count = metrics::counter!("unishare_http_requests_total", &labels);
+    let latency = metrics::histogram!("unishare_http_request_duration_seconds", &labels);
+    count.increment(1);
+    latency.record(secs);
+    if installed {
+        HTTP_HANDLES
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(status)
+            .or_default()
+            .insert(route.into(), (count, latency));
+    }
 }
+
+/// Handles of the HTTP series by status, then route template (both bounded sets).
+type HttpHandles = HashMap<u16, HashMap<Box<str>, (metrics::Counter, metrics::Histogram)>>;
+
+static HTTP_HANDLES: LazyLock<RwLock<HttpHandles>> = LazyLock::new(Default::default);
 
 /// One crawl of `account` ended after `elapsed`, successfully (`ok`) or not.
 pub fn record_crawl(account: &str, ok: bool, elapsed: Duration) {

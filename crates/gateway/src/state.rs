@@ -22,6 +22,8 @@ pub struct AppState {
     pub totals: moka::sync::Cache<(String, Vec<u64>), usize>,
     /// Serialized list responses.
     pub pages: crate::page_cache::PageCache,
+    /// The callers the API keys stand for.
+    pub principals: crate::auth::Principals,
 }
 
 impl std::fmt::Debug for AppState {
@@ -80,6 +82,7 @@ impl AppState {
             .time_to_live(config.cache.ttl.max(Duration::from_secs(1)))
             .build();
         Arc::new(AppState {
+            principals: crate::auth::Principals::new(&config.api_keys),
             config,
             accounts,
             by_name,

@@ -37,9 +37,15 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Read)?;
     let q = ListQuery::parse(raw.as_deref())?;
-    let digest = q.digest();
+    // The query digest (a SHA-256) binds cursors to their query: needed to check a cursor and
+    // to answer a miss, not to serve a repeated first page from the page cache.
+    let mut digest = None;
     let after = match &q.cursor {
-        Some(c) => Some(state.cursors.decode(c, &digest)?),
+        Some(c) => Some(
+            state
+                .cursors
+                .decode(c, digest.get_or_insert_with(|| q.digest()))?,
+        ),
         None => None,
     };
     let reads = read_accounts(&state, &principal, &q.filter).await?;
@@ -48,6 +54,7 @@ pub async fn list(
     if let Some(body) = key.as_ref().and_then(|k| state.pages.get(k)) {
         return Ok(json_response(body));
     }
+    let digest = digest.unwrap_or_else(|| q.digest());
     let (snaps, accounts, errors, partial) = summarize(&reads);
     let page = query::page(&snaps, &q.filter, q.sort, q.order, q.limit, after.as_ref());
     let total = state.total(&digest, &snaps, &q.filter);
