@@ -10,6 +10,10 @@
 //! loadbench burst --url URL --n N      N concurrent GETs at once; prints statuses and times
 //! loadbench export --url URL           reads a streamed export; prints lines, bytes, seconds
 //! loadbench walk --base URL            walks every page of /v1/shares?limit=1000 with cursors
+//! loadbench vendor-crawl --cloudreve URL --koodrive URL
+//!                                      crawls both simulators' share lists directly, both at
+//!                                      once and page after page as the gateway does, reading
+//!                                      only each page's next token: the vendor-only baseline
 //! ```
 //! Control endpoint of `sims`: `GET /counters`, `POST /reset`, `POST /latency/{ms}` (per list
 //! page, both simulators; 0 clears it).
@@ -52,7 +56,10 @@ async fn main() {
         }
         Some("export") => export(&need(&args, "--url")).await,
         Some("walk") => walk(&need(&args, "--base")).await,
-        _ => Err("usage: loadbench sims|baseline|burst|export|walk ...".into()),
+        Some("vendor-crawl") => {
+            vendor_crawl(&need(&args, "--cloudreve"), &need(&args, "--koodrive")).await
+        }
+        _ => Err("usage: loadbench sims|baseline|burst|export|walk|vendor-crawl ...".into()),
     };
     if let Err(e) = result {
         eprintln!("loadbench: {e}");
@@ -257,6 +264,96 @@ async fn walk(base: &str) -> Result<(), String> {
     println!(
         "{}",
         json!({"lines": shares, "pages": pages, "bytes": bytes, "seconds": secs, "per_sec": shares as f64 / secs})
+    );
+    Ok(())
+}
+
+/// The string value following `"key":"` in `body`, found without parsing the page (the
+/// baseline does no work the gateway would not also do).
+fn token_after(body: &[u8], key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":\"");
+    let at = memchr::memmem::rfind(body, pat.as_bytes())? + pat.len();
+    let len = memchr::memchr(b'"', &body[at..])?;
+    let token = std::str::from_utf8(&body[at..at + len]).ok()?;
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+async fn get_page(req: reqwest::RequestBuilder) -> Result<bytes::Bytes, String> {
+    let resp = req.send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    resp.bytes().await.map_err(|e| e.to_string())
+}
+
+async fn vendor_crawl(cloudreve: &str, koodrive: &str) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{cloudreve}/api/v4/session/token"))
+        .json(&json!({"email": "admin@cloudreve.org", "password": "demo-password"}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = login["data"]["token"]["access_token"]
+        .as_str()
+        .ok_or("cloudreve sign-in gave no token")?
+        .to_owned();
+    // Cloudreve follows `next_token`.
+    let cr = async {
+        let started = Instant::now();
+        let (mut pages, mut next) = (0u64, None::<String>);
+        loop {
+            let mut req = client
+                .get(format!("{cloudreve}/api/v4/share"))
+                .query(&[("page_size", "100")])
+                .bearer_auth(&token);
+            if let Some(n) = &next {
+                req = req.query(&[("next_page_token", n)]);
+            }
+            let body = get_page(req).await?;
+            pages += 1;
+            next = token_after(&body, "next_token");
+            if next.is_none() {
+                return Ok::<_, String>((pages, started.elapsed().as_secs_f64() * 1e3));
+            }
+        }
+    };
+    // KooDrive follows `nextCursor` (user-token auth: no signing in the baseline).
+    let kd = async {
+        let started = Instant::now();
+        let (mut pages, mut cursor) = (0u64, "0".to_owned());
+        loop {
+            let req = client
+                .get(format!("{koodrive}/koodrive/ose/v1/share"))
+                .query(&[
+                    ("pageSize", "100"),
+                    ("pageCursor", cursor.as_str()),
+                    ("sortType", "4"),
+                    ("sortDirection", "2"),
+                ])
+                .header(
+                    "authorization",
+                    "Bearer+013b4daf12f4099a6eb74e2708000cb7a418409192f3e149",
+                );
+            let body = get_page(req).await?;
+            pages += 1;
+            match token_after(&body, "nextCursor") {
+                Some(c) => cursor = c,
+                None => return Ok::<_, String>((pages, started.elapsed().as_secs_f64() * 1e3)),
+            }
+        }
+    };
+    let (cr, kd) = tokio::join!(cr, kd);
+    let ((cr_pages, cr_ms), (kd_pages, kd_ms)) = (cr?, kd?);
+    println!(
+        "{}",
+        json!({
+            "cloudreve": {"pages": cr_pages, "ms": cr_ms},
+            "koodrive": {"pages": kd_pages, "ms": kd_ms},
+        })
     );
     Ok(())
 }
