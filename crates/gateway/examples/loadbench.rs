@@ -28,6 +28,10 @@ use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 use unishare_testkit::faults::Fault;
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
 
+/// The gateway's allocator, so that the baseline gets every advantage the gateway has.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
