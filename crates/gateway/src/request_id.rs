@@ -82,3 +82,32 @@ pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response
     }
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_are_distinct_version_4_uuids() {
+        let ids: Vec<Arc<str>> = (0..1000).map(|_| new_id()).collect();
+        for id in &ids {
+            let u = uuid::Uuid::parse_str(id).expect("a UUID");
+            assert_eq!(u.get_version_num(), 4, "{id}");
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(id.len(), 36);
+            assert_eq!(id.to_ascii_lowercase(), **id);
+        }
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
+
+    #[test]
+    fn client_ids_are_kept_only_when_sane() {
+        let ok = HeaderValue::from_static("abc-123");
+        assert_eq!(sane(&ok).as_deref(), Some("abc-123"));
+        assert!(sane(&HeaderValue::from_static("")).is_none());
+        assert!(sane(&HeaderValue::from_static("has space")).is_none());
+        let long = "x".repeat(129);
+        assert!(sane(&HeaderValue::from_str(&long).unwrap()).is_none());
+    }
+}
