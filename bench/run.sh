@@ -2,7 +2,7 @@
 # Load benchmark of unishare (issue 8). See docs/benchmarks.md.
 #
 #   bench/run.sh                 # defaults below; override with environment variables
-#   SHARES=50000 DURATION=15 CONNECTIONS=64 ROUNDS=2 bench/run.sh
+#   SHARES=50000 DURATION=10 CONNECTIONS=64 ROUNDS=4 bench/run.sh
 #
 # Builds release binaries, starts the simulators (SHARES per vendor) on core 1, runs the gateway
 # pinned to core 0 (taskset), and measures: cache-hit list vs a same-run static baseline of the
@@ -13,9 +13,9 @@
 set -euo pipefail
 
 SHARES=${SHARES:-50000}
-DURATION=${DURATION:-15}
+DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-4}
 LATENCY_MS=${LATENCY_MS:-20}
 BURST=${BURST:-500}
 GW_CPU=${GW_CPU:-0}
