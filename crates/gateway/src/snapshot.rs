@@ -113,6 +113,18 @@ impl std::ops::Index<usize> for LowerNames {
     }
 }
 
+/// Positions of `shares` in native-id (byte) order, which [`Snapshot::get`] binary-searches.
+fn sort_by_native_id(shares: &[Arc<Share>]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..shares.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        shares[a as usize]
+            .native_id
+            .as_str()
+            .cmp(shares[b as usize].native_id.as_str())
+    });
+    order
+}
+
 /// An account's shares at one point in time. Immutable; changes build a new snapshot.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -149,12 +161,7 @@ impl Snapshot {
         skipped: usize,
     ) -> Snapshot {
         let names_lower = LowerNames::build(&shares);
-        let mut by_native_id: Vec<u32> = (0..shares.len() as u32).collect();
-        by_native_id.sort_unstable_by(|&a, &b| {
-            shares[a as usize]
-                .native_id
-                .cmp(&shares[b as usize].native_id)
-        });
+        let by_native_id = sort_by_native_id(&shares);
         // Within one account, id order is native-id order (same `{account}:` prefix): the
         // rank of each share in `by_native_id` breaks ties with one integer comparison.
         let mut rank = vec![0u32; shares.len()];
@@ -249,5 +256,99 @@ fn build_view(shares: &[Arc<Share>], rank: &[u32], key: SortKey) -> View {
         order: keyed.iter().map(|k| k.3).collect(),
         non_null,
         ints: keyed[..non_null].iter().map(|k| k.1).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use unishare_core::{Audience, Permissions, ShareId, ShareStatus, Source, Stats, VendorFields};
+
+    fn share(account: &AccountName, native: &str) -> Arc<Share> {
+        Arc::new(Share {
+            id: ShareId::new(account, native).expect("id"),
+            account: account.as_str().into(),
+            provider: Provider::Koodrive,
+            native_id: native.into(),
+            name: native.into(),
+            url: "http://x".into(),
+            secret_url: None,
+            short_code: None,
+            status: ShareStatus::Active,
+            audience: Audience::Anyone,
+            password_protected: false,
+            password: None,
+            created_at: None,
+            expires_at: None,
+            permissions: Permissions::default(),
+            stats: Stats::default(),
+            remaining_downloads: None,
+            source: Source::default(),
+            owner: None,
+            comment: None,
+            vendor: VendorFields::new(),
+        })
+    }
+
+    fn check(ids: &[String]) {
+        let account = AccountName::new("cn").expect("account");
+        let shares: Vec<Arc<Share>> = ids.iter().map(|i| share(&account, i)).collect();
+        let order = sort_by_native_id(&shares);
+        let sorted: Vec<&str> = order
+            .iter()
+            .map(|&i| shares[i as usize].native_id.as_str())
+            .collect();
+        let mut expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
+        let snap = Snapshot::build(
+            account,
+            Provider::Koodrive,
+            shares,
+            Instant::now(),
+            Utc::now(),
+            0,
+        );
+        for id in ids {
+            assert_eq!(
+                snap.get(id).map(|s| s.native_id.as_str()),
+                Some(id.as_str())
+            );
+        }
+        assert!(snap.get("not-an-id").is_none());
+    }
+
+    #[test]
+    fn native_id_order_is_byte_order_across_prefix_lengths() {
+        let ids: Vec<String> = [
+            "1505084218764547200",
+            "1505084218764547201",
+            "15050842187645472",
+            "1505084218764547",
+            "150508421876454",
+            "b",
+            "ab",
+            "abc",
+            "a",
+            "Zz",
+            "é1",
+            "e",
+            "1505084218764547199",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        check(&ids);
+    }
+
+    proptest! {
+        #[test]
+        fn native_id_order_matches_a_plain_sort(
+            ids in proptest::collection::hash_set("(1505084218|ab)?[0-9a-zA-Zé_-]{1,22}", 0..200)
+        ) {
+            let ids: Vec<String> = ids.into_iter().collect();
+            check(&ids);
+        }
     }
 }
