@@ -248,13 +248,7 @@ async fn walk(base: &str) -> Result<(), String> {
         if let Some(c) = &cursor {
             req = req.query(&[("cursor", c)]);
         }
-        let body = req
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .bytes()
-            .await
-            .map_err(|e| e.to_string())?;
+        let body = get_page(req).await?;
         bytes += body.len() as u64;
         let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         shares += v["shares"].as_array().map_or(0, |a| a.len() as u64);
