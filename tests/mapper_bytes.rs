@@ -1,18 +1,47 @@
 //! The vendor JSON mappers on arbitrary input, on stable (the same entry points as the
 //! cargo-fuzz targets in `fuzz/`, run by `scripts/fuzz.sh` on nightly): random bytes, random
-//! JSON values, and real list pages with random fields replaced. Nothing may panic.
+//! JSON values, and real list pages with random fields replaced. Nothing may panic, and the
+//! one-pass list decoder of each vendor must give exactly what the envelope-then-records path
+//! gives on the same body (same page, same skipped records, same error kind).
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use unishare_core::AccountName;
-use unishare_koodrive::dto::ListResponse;
+use unishare_core::{AccountName, Page};
+use unishare_koodrive::dto::ListBody;
 use unishare_koodrive::mapping::map_page;
 
+/// What a page or an error is, for comparing the two paths.
+fn summary(result: unishare_core::Result<Page>) -> Result<Page, unishare_core::ErrorKind> {
+    result.map_err(|e| e.kind())
+}
+
+fn same(
+    a: &Result<Page, unishare_core::ErrorKind>,
+    b: &Result<Page, unishare_core::ErrorKind>,
+) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => a.shares == b.shares && a.next == b.next && a.skipped == b.skipped,
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Maps a Cloudreve list body both ways (asserting they agree), then every record of
+/// `data.shares` (or the body itself) on its own; returns how many records mapped.
 fn cloudreve(data: &[u8]) -> usize {
+    let account = AccountName::new("fuzz").expect("valid name");
+    let one_pass = summary(unishare_cloudreve::bench::map_list_body(&account, data));
+    let robust = summary(unishare_cloudreve::bench::map_list_body_robust(
+        &account, data,
+    ));
+    assert!(
+        same(&one_pass, &robust),
+        "Cloudreve paths differ on {}:\n{one_pass:?}\n{robust:?}",
+        String::from_utf8_lossy(data)
+    );
     let Ok(envelope) = serde_json::from_slice::<Value>(data) else {
         return 0;
     };
-    let account = AccountName::new("fuzz").expect("valid name");
     let records = match envelope.pointer("/data/shares") {
         Some(Value::Array(a)) => a.clone(),
         _ => vec![envelope],
@@ -23,13 +52,25 @@ fn cloudreve(data: &[u8]) -> usize {
         .count()
 }
 
+/// Maps a KooDrive list body both ways (asserting they agree); returns how many shares
+/// the page holds.
 fn koodrive(data: &[u8]) -> usize {
-    let Ok(body) = serde_json::from_slice::<ListResponse>(data) else {
-        return 0;
-    };
     let account = AccountName::new("fuzz").expect("valid name");
-    let page = map_page(&account, body, chrono::Utc::now());
-    page.shares.len()
+    let now = chrono::Utc::now();
+    let one_pass = summary(
+        unishare_koodrive::client::decode_one_pass(200, None, data, ListBody::one_pass)
+            .map(|body| map_page(&account, body, now)),
+    );
+    let robust = summary(
+        unishare_koodrive::client::decode::<ListBody>(200, None, data)
+            .map(|body| map_page(&account, body, now)),
+    );
+    assert!(
+        same(&one_pass, &robust),
+        "KooDrive paths differ on {}:\n{one_pass:?}\n{robust:?}",
+        String::from_utf8_lossy(data)
+    );
+    one_pass.map_or(0, |page| page.shares.len())
 }
 
 fn any_json() -> impl Strategy<Value = Value> {
@@ -150,4 +191,46 @@ proptest! {
 fn the_unmutated_records_map() {
     assert_eq!(cloudreve(&cloudreve_page(Vec::new())), 1);
     assert_eq!(koodrive(&koodrive_page(Vec::new())), 1);
+}
+
+/// The vendors' own answer shapes, good and bad, through both paths of each vendor.
+#[test]
+fn documented_answer_shapes_agree_on_both_paths() {
+    let cloudreve_rec = r#"{"id":"g2guA","name":"a","url":"http://h/s/g2guA/pw","visited":3,"created_at":"2025-06-10T16:16:39+08:00"}"#;
+    let cloudreve_bodies = [
+        format!(
+            r#"{{"code":0,"data":{{"shares":[{cloudreve_rec}],"pagination":{{"page_size":1,"next_token":"t"}}}},"msg":""}}"#
+        ),
+        format!(r#"{{"code":0,"data":{{"shares":[{cloudreve_rec},{{"id":7}}]}}}}"#),
+        format!(r#"{{"code":0,"data":{{"shares":[{cloudreve_rec},[1,2]]}}}}"#),
+        r#"{"code":0,"data":{"shares":null}}"#.to_owned(),
+        r#"{"code":0,"data":null}"#.to_owned(),
+        r#"{"code":0}"#.to_owned(),
+        r#"{"code":"0","data":{"shares":[]}}"#.to_owned(),
+        r#"{"code":401,"msg":"Login required"}"#.to_owned(),
+        r#"{"code":40020,"msg":"bad","data":"x"}"#.to_owned(),
+        r#"{"code":0,"data":{"shares":[]}}{"code":-1}"#.to_owned(),
+        "<html></html>".to_owned(),
+    ];
+    for body in &cloudreve_bodies {
+        cloudreve(body.as_bytes());
+    }
+    let koodrive_rec = r#"{"shareId":"1505084218764547201","linkUrl":"https://k/s/x","viewCnt":"12","status":"0"}"#;
+    let koodrive_bodies = [
+        format!(r#"{{"code":0,"msg":"ok","nextCursor":"c","shareLinks":[{koodrive_rec}]}}"#),
+        format!(r#"{{"code":"0","shareLinks":[{koodrive_rec},{{"shareId":"9","viewCnt":{{}}}}]}}"#),
+        format!(
+            r#"{{"code":"string","msg":"string","nextCursor":"string","shareLinks":[{koodrive_rec}]}}"#
+        ),
+        format!(r#"{{"shareLinks":[{koodrive_rec}],"error":null}}"#),
+        r#"{"code":0,"nextCursor":"","shareLinks":null}"#.to_owned(),
+        r#"{"code":13000309,"msg":"not found"}"#.to_owned(),
+        r#"{"error_code":"APIGW.0308","error_msg":"limit"}"#.to_owned(),
+        r#"{"code":0,"error":{"code":"x","description":"y"}}"#.to_owned(),
+        r#"[{"shareId":"1"}]"#.to_owned(),
+        "not json".to_owned(),
+    ];
+    for body in &koodrive_bodies {
+        koodrive(body.as_bytes());
+    }
 }

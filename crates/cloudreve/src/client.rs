@@ -3,6 +3,7 @@
 
 use crate::dto::Envelope;
 use crate::error::{http_status_error, not_an_envelope, transport_error};
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -66,6 +67,12 @@ impl Http {
     /// Sends one request and decodes the envelope. Transport failures, non-200 answers and
     /// bodies that are not the envelope are errors; any envelope code is an [`Answer`].
     pub(crate) async fn send<B: Serialize>(&self, call: Call<'_, B>) -> Result<Answer, Error> {
+        decode_envelope(&self.send_raw(call).await?)
+    }
+
+    /// Sends one request; the body of a `200` answer, not yet decoded. Transport failures and
+    /// non-200 answers are errors.
+    pub(crate) async fn send_raw<B: Serialize>(&self, call: Call<'_, B>) -> Result<Bytes, Error> {
         let mut url = self.api_base.clone();
         {
             let mut segs = url
@@ -110,7 +117,7 @@ impl Http {
                 &String::from_utf8_lossy(&bytes),
             ));
         }
-        decode_envelope(&bytes)
+        Ok(bytes)
     }
 }
 

@@ -61,15 +61,44 @@ pub(crate) struct LoginData {
     pub token: TokenDto,
 }
 
-/// `ListShareResponse` (`service/share/response.go`).
+/// `ListShareResponse` (`service/share/response.go`), its records as `R`: raw JSON text
+/// (the record-by-record path: one bad record is skipped instead of failing the page) or
+/// decoded [`ShareDto`]s ([`ListData`], the one-pass path).
 #[derive(Debug, Deserialize)]
-pub(crate) struct ListShareResponse {
-    /// `null` (not `[]`) when there are none. Records stay raw so that one bad record is
-    /// skipped instead of failing the page.
-    #[serde(default)]
-    pub shares: Option<Vec<Box<RawValue>>>,
+pub(crate) struct ListShareResponse<R = Box<RawValue>> {
+    /// `null` (not `[]`) when there are none.
+    #[serde(default = "Option::default")]
+    pub shares: Option<Vec<R>>,
     #[serde(default)]
     pub pagination: Option<Pagination>,
+}
+
+/// [`ListShareResponse`] with its records decoded.
+pub(crate) type ListData = ListShareResponse<ShareDto>;
+
+/// A `GET /share` answer read in one pass: the envelope code and the list with every record
+/// already decoded. Only [`ListAnswer::one_pass`] builds it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListAnswer {
+    #[serde(default, deserialize_with = "lenient::code")]
+    pub code: Option<Code>,
+    #[serde(default)]
+    pub data: Option<ListData>,
+}
+
+impl ListAnswer {
+    /// The one-pass decoder of a `GET /share` body: `Some` only for a `code: 0` answer with
+    /// list data whose records all decode. Anything else (an error code, a bad record, a
+    /// second concatenated object) is `None` and goes through the envelope and the
+    /// record-by-record path, which accept exactly the same answers and name the problems.
+    pub(crate) fn one_pass(body: &[u8]) -> Option<ListData> {
+        // UTF-8 checked once for the whole body, not string by string (`from_slice` would).
+        let answer: ListAnswer = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+        match answer.code {
+            Some(Code::Num(0)) => answer.data,
+            _ => None,
+        }
+    }
 }
 
 /// `PaginationResults` (`inventory/common.go:25`).
@@ -154,4 +183,35 @@ pub(crate) struct ShareUpsertRequest<'a> {
     pub expire: i64,
     pub share_view: bool,
     pub show_readme: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_takes_code_zero_lists_only() {
+        let rec = r#"{"id":"g2guA","url":"http://h/s/g2guA","visited":"3"}"#;
+        let ok = format!(
+            r#"{{"code":0,"data":{{"shares":[{rec}],"pagination":{{"next_token":"t"}}}}}}"#
+        );
+        let data = ListAnswer::one_pass(ok.as_bytes()).expect("one pass");
+        assert_eq!(data.shares.map(|s| s.len()), Some(1));
+        assert_eq!(
+            data.pagination.and_then(|p| p.next_token).as_deref(),
+            Some("t")
+        );
+        assert!(ListAnswer::one_pass(br#"{"code":0,"data":{"shares":null}}"#).is_some());
+        // Left to the envelope and the record-by-record path:
+        for body in [
+            format!(r#"{{"code":0,"data":{{"shares":[{rec},{{"visited":{{}}}}]}}}}"#),
+            format!(r#"{{"code":"0","data":{{"shares":[{rec}]}}}}{{"code":1}}"#),
+            r#"{"code":401,"msg":"Login required"}"#.to_owned(),
+            r#"{"code":0,"data":null}"#.to_owned(),
+            r#"{"code":0}"#.to_owned(),
+            r#"{"code":"zero","data":{"shares":[]}}"#.to_owned(),
+        ] {
+            assert!(ListAnswer::one_pass(body.as_bytes()).is_none(), "{body}");
+        }
+    }
 }

@@ -39,6 +39,15 @@ pub mod bench {
     /// Decodes a whole `GET /api/v4/share` answer body and maps its page exactly as
     /// `list_page` does after the HTTP exchange.
     pub fn map_list_body(account: &AccountName, body: &[u8]) -> Result<Page, Error> {
+        if let Some(data) = crate::dto::ListAnswer::one_pass(body) {
+            return Ok(crate::mapping::map_list_decoded(account, data).0);
+        }
+        map_list_body_robust(account, body)
+    }
+
+    /// The path of an answer the one-pass decoder declines: the envelope, then each record
+    /// decoded on its own.
+    pub fn map_list_body_robust(account: &AccountName, body: &[u8]) -> Result<Page, Error> {
         let answer = crate::client::decode_envelope(body)?;
         if answer.code != 0 {
             return Err(Error::upstream_protocol(format!("code {}", answer.code)));

@@ -2,7 +2,7 @@
 //! share-URL parser.
 
 use crate::client::from_data;
-use crate::dto::{ListShareResponse, ShareDto};
+use crate::dto::{ListData, ListShareResponse, Pagination, ShareDto};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::{
@@ -54,9 +54,33 @@ pub(crate) fn map_list_data(
 ) -> Result<(Page, Option<String>), Error> {
     let resp: ListShareResponse = from_data(data)
         .map_err(|e| Error::upstream_protocol(format!("unreadable share list: {e}")))?;
+    let records = resp.shares.unwrap_or_default();
+    let mapped = records.iter().map(|raw| map_raw(account, raw));
+    Ok(collect_page(account, resp.pagination, mapped))
+}
+
+/// Maps the `data` of a `GET /share` answer read in one pass ([`ListAnswer::one_pass`]):
+/// the same page as [`map_list_data`] on the same answer.
+///
+/// [`ListAnswer::one_pass`]: crate::dto::ListAnswer::one_pass
+pub(crate) fn map_list_decoded(account: &AccountName, data: ListData) -> (Page, Option<String>) {
+    let mapped = data.shares.unwrap_or_default().into_iter().map(|dto| {
+        let native_id = dto.id.clone();
+        map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
+    });
+    collect_page(account, data.pagination, mapped)
+}
+
+/// A page and its next token (absent or blank = the end) from the mapped records; records
+/// that could not be mapped are logged and reported.
+fn collect_page(
+    account: &AccountName,
+    pagination: Option<Pagination>,
+    mapped: impl Iterator<Item = Result<Share, SkippedRecord>>,
+) -> (Page, Option<String>) {
     let mut page = Page::default();
-    for raw in resp.shares.unwrap_or_default() {
-        match map_raw(account, &raw) {
+    for result in mapped {
+        match result {
             Ok(share) => page.shares.push(share),
             Err(skipped) => {
                 tracing::warn!(
@@ -69,11 +93,10 @@ pub(crate) fn map_list_data(
             }
         }
     }
-    let next = resp
-        .pagination
+    let next = pagination
         .and_then(|p| p.next_token)
         .filter(|t| !t.trim().is_empty());
-    Ok((page, next))
+    (page, next)
 }
 
 /// Maps one decoded record.
@@ -87,18 +110,20 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
     // Owner lists are always unlocked; a locked view (not the owner, no password) omits
     // `downloaded`, so only an unlocked record's missing `downloaded` means 0.
     let unlocked = dto.unlocked.unwrap_or(true);
-    let parsed = parse_share_url(&vendor_url);
-    let url_password = parsed
-        .as_ref()
-        .filter(|p| p.id == native_id)
-        .and_then(|p| p.password.clone());
+    // Only a URL with a password segment is taken apart (parsing a URL costs a fifth of a
+    // record's mapping; most links carry no password).
+    let with_password = if ends_without_password(&vendor_url) {
+        None
+    } else {
+        parse_share_url(&vendor_url).filter(|p| p.id == native_id && p.password.is_some())
+    };
     let password = dto
         .password
         .filter(|p| !p.is_empty())
-        .or(url_password.clone());
-    let (url, secret_url) = match (&parsed, &url_password) {
-        (Some(p), Some(_)) if p.id == native_id => (p.public_url.clone(), Some(vendor_url)),
-        _ => (vendor_url, None),
+        .or_else(|| with_password.as_ref().and_then(|p| p.password.clone()));
+    let (url, secret_url) = match with_password {
+        Some(p) => (p.public_url, Some(vendor_url)),
+        None => (vendor_url, None),
     };
     let password_protected = dto.password_protected.unwrap_or(false)
         || dto.is_private.unwrap_or(false)
@@ -176,6 +201,21 @@ pub(crate) struct ShareUrl {
     pub public_url: String,
 }
 
+/// True when `raw` visibly ends in `/s/{id}` (an optional trailing slash; `id` of letters,
+/// digits, `-` and `_`): then [`parse_share_url`] finds no password, so the URL need not be
+/// parsed. `false` means "parse it" (the check is tested against the parser).
+pub(crate) fn ends_without_password(raw: &str) -> bool {
+    let mut segments = raw.trim().rsplit('/').filter(|s| !s.is_empty());
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    matches!(
+        (segments.next(), segments.next()),
+        (Some(id), Some("s")) if plain(id)
+    )
+}
+
 /// Parses `{site}/s/{id}` or `{site}/s/{id}/{password}` (a site may live under a sub-path;
 /// trailing slashes, queries and fragments are tolerated and dropped). `None` when the URL
 /// has no `/s/{id}` tail.
@@ -241,5 +281,57 @@ mod tests {
         assert_eq!((p.id.as_str(), p.password), ("abc", None));
         assert!(parse_share_url("https://h.example.com/home").is_none());
         assert!(parse_share_url("not a url").is_none());
+    }
+
+    #[test]
+    fn the_no_password_shortcut_agrees_with_the_parser() {
+        let cases = [
+            ("http://localhost:5173/s/g2guA", true),
+            ("https://d.example.com/s/8X9FD/", true),
+            (" https://d.example.com//s//8X9FD// ", true),
+            ("https://h.example.com/s/s/abc", true),
+            ("http://s/abc", true),
+            ("https://h.example.com/s/abc/s", false),
+            ("http://localhost:5173/s/g2guA/gcqzfaze", false),
+            ("https://d.example.com/s/8X9FD?x=1", false),
+            ("https://d.example.com/s/8X9FD#f", false),
+            ("https://d.example.com/s/8X%39FD", false),
+            ("https://d.example.com/s/..", false),
+            ("https://d.example.com/s/a.b", false),
+            ("https://d.example.com/s\\abc", false),
+            ("https://d.example.com/S/abc", false),
+            ("https://d.example.com/s/\u{e9}t\u{e9}", false),
+            ("not a url/s/abc", true),
+        ];
+        for (raw, shortcut) in cases {
+            assert_eq!(ends_without_password(raw), shortcut, "{raw}");
+            if shortcut {
+                let parsed = parse_share_url(raw);
+                assert!(parsed.is_none_or(|p| p.password.is_none()), "{raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_shortcut_never_hides_a_password() {
+        use proptest::prelude::*;
+        let urls = (
+            "(https?://)?[a-zA-Z0-9.:@%/\\\\-]{0,12}",
+            "(/(s|s|s|ab|ab|A-_|a\\.b|\\.\\.|%41|x\\?y|x#y| |\\\\|\u{e9}|)){0,5}/?",
+        )
+            .prop_map(|(site, tail)| format!("{site}{tail}"));
+        let shortcuts = std::cell::Cell::new(0);
+        proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(4096))
+            .run(&urls, |raw| {
+                if ends_without_password(&raw) {
+                    shortcuts.set(shortcuts.get() + 1);
+                    let parsed = parse_share_url(&raw);
+                    prop_assert!(parsed.is_none_or(|p| p.password.is_none()), "{}", raw);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let n = shortcuts.get();
+        assert!(n > 10, "only {n} generated URLs took the shortcut");
     }
 }

@@ -2,11 +2,11 @@
 
 use crate::auth::Auth;
 use crate::capabilities::CAPABILITIES;
-use crate::client::{from_data, Call, Http};
+use crate::client::{decode_envelope, from_data, Call, Http};
 use crate::config::CloudreveConfig;
-use crate::dto::{ShareDto, ShareUpsertRequest};
+use crate::dto::{ListAnswer, ShareDto, ShareUpsertRequest};
 use crate::error::{map_code, CallKind, CODE_LOGIN_REQUIRED};
-use crate::mapping::{map_list_data, map_raw, parse_share_url};
+use crate::mapping::{map_list_data, map_list_decoded, map_raw, parse_share_url};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -14,6 +14,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::convert::Infallible;
 use std::fmt;
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{
@@ -29,6 +30,17 @@ struct Req<'a, B> {
     path: &'a [&'a str],
     query: &'a [(&'a str, &'a str)],
     body: Option<&'a B>,
+}
+
+/// A one-pass decoder of a `200` answer body (see [`CloudreveProvider::call_one_pass`]).
+type OnePass<T> = fn(&[u8]) -> Option<T>;
+
+/// What a call made of a `code: 0` answer.
+enum Reply<T> {
+    /// Read by the call's one-pass decoder.
+    Decoded(T),
+    /// The envelope `data`, as JSON text.
+    Data(Option<Box<RawValue>>),
 }
 
 /// How many single deletes one `revoke` runs at a time.
@@ -84,12 +96,14 @@ impl CloudreveProvider {
     }
 
     /// One attempt of an authenticated call: get a token, send, and on `401` renew the tokens
-    /// once and send again. Returns the envelope `data` of a `code: 0` answer.
-    async fn attempt<B: Serialize>(
+    /// once and send again. Returns what `one_pass` made of the body, or else the envelope
+    /// `data` of a `code: 0` answer.
+    async fn attempt<B: Serialize, T>(
         &self,
         req: &Req<'_, B>,
         ctx: &CallContext,
-    ) -> Result<Option<Box<RawValue>>, Error> {
+        one_pass: OnePass<T>,
+    ) -> Result<Reply<T>, Error> {
         let token = self.auth.access(&self.http).await?;
         let call = |bearer| Call {
             method: req.method.clone(),
@@ -99,22 +113,31 @@ impl CloudreveProvider {
             bearer: Some(bearer),
             correlation_id: ctx.request_id.as_deref(),
         };
-        let mut answer = self.http.send(call(&token.token)).await?;
+        let body = self.http.send_raw(call(&token.token)).await?;
+        if let Some(t) = one_pass(&body) {
+            return Ok(Reply::Decoded(t));
+        }
+        let mut answer = decode_envelope(&body)?;
         if answer.code == CODE_LOGIN_REQUIRED {
             tracing::debug!(account = %self.account, "Cloudreve answered 401; renewing the token once");
             let fresh = self
                 .auth
                 .after_unauthorized(&self.http, token.generation)
                 .await?;
-            answer = self.http.send(call(&fresh.token)).await?;
+            let body = self.http.send_raw(call(&fresh.token)).await?;
+            if let Some(t) = one_pass(&body) {
+                return Ok(Reply::Decoded(t));
+            }
+            answer = decode_envelope(&body)?;
         }
         if answer.code != 0 {
             return Err(map_code(answer.code, &answer.msg, CallKind::Api));
         }
-        Ok(answer.data)
+        Ok(Reply::Data(answer.data))
     }
 
     /// An authenticated call under the retry policy, with account and operation context.
+    /// Returns the envelope `data` of the `code: 0` answer.
     async fn call<B: Serialize>(
         &self,
         op: &'static str,
@@ -122,8 +145,28 @@ impl CloudreveProvider {
         req: Req<'_, B>,
         ctx: &CallContext,
     ) -> Result<Option<Box<RawValue>>, Error> {
+        match self
+            .call_one_pass(op, idempotency, req, ctx, |_| None::<Infallible>)
+            .await?
+        {
+            Reply::Decoded(never) => match never {},
+            Reply::Data(data) => Ok(data),
+        }
+    }
+
+    /// [`Self::call`] with a one-pass decoder: `one_pass` may read a `200` answer's envelope
+    /// and content in a single pass (a list page is ~50 KB) and returns `None` whenever it is
+    /// not sure; the answer then goes through the envelope and the caller's own decoding.
+    async fn call_one_pass<B: Serialize, T>(
+        &self,
+        op: &'static str,
+        idempotency: Idempotency,
+        req: Req<'_, B>,
+        ctx: &CallContext,
+        one_pass: OnePass<T>,
+    ) -> Result<Reply<T>, Error> {
         self.policy
-            .run(op, idempotency, |_| self.attempt(&req, ctx))
+            .run(op, idempotency, |_| self.attempt(&req, ctx, one_pass))
             .await
             .map_err(self.context(op))
     }
@@ -183,12 +226,13 @@ impl CloudreveProvider {
                             body: None::<&()>,
                         },
                         ctx,
+                        |_| None::<Infallible>,
                     )
                     .await
                 {
                     // An earlier attempt may have deleted it before its answer was lost.
-                    Err(e) if n > 0 && e.kind() == ErrorKind::NotFound => Ok(None),
-                    other => other,
+                    Err(e) if n > 0 && e.kind() == ErrorKind::NotFound => Ok(()),
+                    other => other.map(drop),
                 }
             })
             .await
@@ -294,8 +338,8 @@ impl ShareProvider for CloudreveProvider {
             }
             query.push(("next_page_token", c.0.as_str()));
         }
-        let data = self
-            .call(
+        let reply = self
+            .call_one_pass(
                 "list",
                 Idempotency::Idempotent,
                 Req {
@@ -305,10 +349,15 @@ impl ShareProvider for CloudreveProvider {
                     body: None::<&()>,
                 },
                 ctx,
+                ListAnswer::one_pass,
             )
             .await?;
-        let (mut page, next) =
-            map_list_data(&self.account, data.as_deref()).map_err(self.context("list"))?;
+        let (mut page, next) = match reply {
+            Reply::Decoded(data) => map_list_decoded(&self.account, data),
+            Reply::Data(data) => {
+                map_list_data(&self.account, data.as_deref()).map_err(self.context("list"))?
+            }
+        };
         if let (Some(next), Some(current)) = (&next, cursor) {
             if *next == current.0 {
                 return Err(self.context("list")(Error::upstream_protocol(

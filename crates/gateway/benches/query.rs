@@ -258,5 +258,37 @@ fn bench_cursor(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_query, bench_cursor);
+/// Building one account's snapshot at the end of a crawl (indexes and the five sorted
+/// views): what a cold start pays once per account, on top of the pages.
+fn bench_snapshot_build(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(9);
+    let account = AccountName::new("hq").expect("account");
+    let shares: Vec<Arc<Share>> = (0..50_000)
+        .map(|n| Arc::new(share(&mut rng, &account, Provider::Cloudreve, n)))
+        .collect();
+    let mut g = c.benchmark_group("snapshot");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
+    g.throughput(criterion::Throughput::Elements(shares.len() as u64));
+    g.bench_function("build_50k", |b| {
+        b.iter_batched(
+            || shares.clone(),
+            |shares| {
+                Snapshot::build(
+                    account.clone(),
+                    Provider::Cloudreve,
+                    shares,
+                    Instant::now(),
+                    Utc::now(),
+                    0,
+                )
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_query, bench_cursor, bench_snapshot_build);
 criterion_main!(benches);

@@ -133,7 +133,13 @@ fn map_koodrive(pages: &[Vec<u8>]) -> Vec<Arc<Share>> {
     let account = AccountName::new("cn").expect("account");
     let mut out = Vec::new();
     for p in pages {
-        let resp = unishare_koodrive::client::decode(200, None, p).expect("list");
+        let resp = unishare_koodrive::client::decode_one_pass(
+            200,
+            None,
+            p,
+            unishare_koodrive::dto::ListBody::one_pass,
+        )
+        .expect("list");
         let page = unishare_koodrive::mapping::map_page(&account, resp, chrono::Utc::now());
         out.extend(page.shares.into_iter().map(Arc::new));
     }

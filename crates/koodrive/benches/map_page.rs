@@ -3,15 +3,17 @@
 //! The page is the real wire body of the simulator (`GET /koodrive/ose/v1/share`, pageSize
 //! 100, string counters on, as the vendor sometimes sends them), read once at start.
 //! `parse_only` is a reference in the same run (decode into a `serde_json::Value`);
-//! `parse_and_map` is what `list_page` does after the HTTP call: the envelope check and
-//! decoding into `dto::ListResponse` (`client::decode`), and `mapping::map_page` (all public).
+//! `parse_and_map` is what `list_page` does after the HTTP call: envelope and records read in
+//! one pass (`client::decode_one_pass` with `dto::ListBody::one_pass`), then
+//! `mapping::map_page`; `parse_and_map_robust` is the path of an answer the one-pass decoder
+//! declines (envelope check, then each record decoded on its own).
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
 use std::time::Duration;
 use unishare_core::AccountName;
-use unishare_koodrive::dto::ListResponse;
+use unishare_koodrive::dto::ListBody;
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
 
 fn fetch_page() -> Vec<u8> {
@@ -44,8 +46,16 @@ fn fetch_page() -> Vec<u8> {
 }
 
 fn map(account: &AccountName, body: &[u8]) -> usize {
-    let resp: ListResponse =
-        unishare_koodrive::client::decode(200, None, body).expect("list response");
+    let resp = unishare_koodrive::client::decode_one_pass(200, None, body, ListBody::one_pass)
+        .expect("list response");
+    unishare_koodrive::mapping::map_page(account, resp, Utc::now())
+        .shares
+        .len()
+}
+
+/// The path of an answer the one-pass decoder declines: envelope check, then records one by one.
+fn map_robust(account: &AccountName, body: &[u8]) -> usize {
+    let resp: ListBody = unishare_koodrive::client::decode(200, None, body).expect("list response");
     unishare_koodrive::mapping::map_page(account, resp, Utc::now())
         .shares
         .len()
@@ -66,6 +76,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| serde_json::from_slice::<Value>(&body).expect("json"))
     });
     g.bench_function("parse_and_map", |b| b.iter(|| map(&account, &body)));
+    g.bench_function("parse_and_map_robust", |b| {
+        b.iter(|| map_robust(&account, &body))
+    });
     g.finish();
     eprintln!("koodrive page body: {} bytes", body.len());
 }

@@ -13,6 +13,7 @@ use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::Value;
+use std::convert::Infallible;
 use std::time::Duration;
 use unishare_core::retry::parse_retry_after;
 use unishare_core::retry::{Idempotency, RetryPolicy};
@@ -35,6 +36,18 @@ pub struct Call {
     pub body: Option<Vec<u8>>,
     /// Whether the retry policy may repeat it.
     pub idempotency: Idempotency,
+}
+
+/// A one-pass decoder of a 2xx answer body: the value when the body is a success envelope
+/// that decodes cleanly, `None` when unsure (see [`Client::call_one_pass`]).
+pub type OnePass<T> = fn(&[u8]) -> Option<T>;
+
+/// An answer that passed the envelope check.
+enum Checked<T> {
+    /// Decoded by the call's one-pass decoder (the envelope was checked in the same pass).
+    Decoded(T),
+    /// Checked by [`check`]; still to be decoded.
+    Raw(Bytes),
 }
 
 /// The HTTP client of one account.
@@ -80,12 +93,30 @@ impl Client {
 
     /// Runs a call under the retry policy and decodes the answer.
     pub async fn call<T: DeserializeOwned>(&self, call: &Call, ctx: &CallContext) -> Result<T> {
+        self.call_one_pass(call, ctx, |_| None).await
+    }
+
+    /// [`Client::call`] with a one-pass decoder: `one_pass` may read a 2xx answer's envelope
+    /// and content in a single pass (a list page is 50–100 KB); it returns `None` whenever it
+    /// is not sure (an error envelope, an odd record), and the answer then goes through the
+    /// usual [`check`] and `T`'s own `Deserialize`, so both paths accept exactly the same answers.
+    pub async fn call_one_pass<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        ctx: &CallContext,
+        one_pass: OnePass<T>,
+    ) -> Result<T> {
         let trace = trace_id(ctx.request_id.as_deref());
         let result = self
             .policy
-            .run(call.op, call.idempotency, |_| self.attempt(call, &trace))
+            .run(call.op, call.idempotency, |_| {
+                self.attempt(call, &trace, one_pass)
+            })
             .await
-            .and_then(|body| decode_checked::<T>(&body));
+            .and_then(|answer| match answer {
+                Checked::Decoded(t) => Ok(t),
+                Checked::Raw(body) => decode_checked::<T>(&body),
+            });
         result.map_err(|e| {
             e.in_account(self.account.as_str(), Provider::Koodrive)
                 .with_operation(call.op)
@@ -93,14 +124,19 @@ impl Client {
     }
 
     /// One attempt: authenticate, send; on an auth failure re-authenticate once and resend.
-    async fn attempt(&self, call: &Call, trace: &str) -> Result<Bytes> {
+    async fn attempt<T>(
+        &self,
+        call: &Call,
+        trace: &str,
+        one_pass: OnePass<T>,
+    ) -> Result<Checked<T>> {
         if let Auth::Token(state) = &self.auth {
             if state.is_stale() {
                 let (_, generation) = state.current();
                 self.refresh(state, generation, trace).await?;
             }
         }
-        let (first, generation) = self.send(call, trace).await;
+        let (first, generation) = self.send(call, trace, one_pass).await;
         let err = match first {
             Ok(v) => return Ok(v),
             Err(e) if e.kind() == ErrorKind::UpstreamAuth => e,
@@ -115,7 +151,7 @@ impl Client {
                 tracing::debug!(account = %self.account, error = %err, "KooDrive rejected the signature; signing again");
             }
         }
-        match self.send(call, trace).await.0 {
+        match self.send(call, trace, one_pass).await.0 {
             Err(e) if e.kind() == ErrorKind::UpstreamAuth => {
                 let again = Error::upstream_auth(format!(
                     "KooDrive rejected our credentials after re-authenticating: {}",
@@ -145,7 +181,12 @@ impl Client {
     }
 
     /// Sends once; returns the token generation used with the outcome.
-    async fn send(&self, call: &Call, trace: &str) -> (Result<Bytes>, u64) {
+    async fn send<T>(
+        &self,
+        call: &Call,
+        trace: &str,
+        one_pass: OnePass<T>,
+    ) -> (Result<Checked<T>>, u64) {
         let url = match self.url(call) {
             Ok(u) => u,
             Err(e) => return (Err(e), 0),
@@ -184,7 +225,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json;charset=UTF-8")
                 .body(b.clone());
         }
-        let out = self.exchange(rb).await;
+        let out = self.exchange(rb, one_pass).await;
         if out.is_ok() {
             if let Auth::Token(state) = &self.auth {
                 state.mark_ok();
@@ -193,7 +234,11 @@ impl Client {
         (out, auth.generation)
     }
 
-    async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<Bytes> {
+    async fn exchange<T>(
+        &self,
+        rb: reqwest::RequestBuilder,
+        one_pass: OnePass<T>,
+    ) -> Result<Checked<T>> {
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -202,8 +247,10 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         let bytes = resp.bytes().await.map_err(transport)?;
-        check(status, retry_after, &bytes)?;
-        Ok(bytes)
+        Ok(match read_answer(status, retry_after, &bytes, one_pass)? {
+            Some(t) => Checked::Decoded(t),
+            None => Checked::Raw(bytes),
+        })
     }
 
     /// Refreshes the session unless another task already did since `seen_generation`.
@@ -227,7 +274,7 @@ impl Client {
             .header("X-Traceid", trace)
             .header("Authorization", auth)
             .header("x-session-id", sid);
-        let body = self.exchange(rb).await.map_err(|e| {
+        let body = self.exchange::<Infallible>(rb, |_| None).await.map_err(|e| {
             if e.kind() == ErrorKind::UpstreamAuth {
                 Error::upstream_auth(format!(
                     "KooDrive session refresh was rejected (the session is over; issue a new token): {}",
@@ -237,7 +284,10 @@ impl Client {
                 e
             }
         })?;
-        let body: RefreshResponse = decode_checked(&body)?;
+        let body: RefreshResponse = match body {
+            Checked::Decoded(never) => match never {},
+            Checked::Raw(body) => decode_checked(&body)?,
+        };
         let new = body
             .access_token
             .ok_or_else(|| Error::upstream_protocol("session refresh answer has no accessToken"))?;
@@ -272,30 +322,60 @@ struct Head {
 }
 
 /// `true` for any value, `null` included (with `default`, an absent key is `false`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<bool, D::Error> {
     IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// Whether a body is a JSON object, by its first byte: only an object may take a fast path (a
+/// derived struct would also accept an array).
+pub(crate) fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The common success of a 2xx object answer, from its envelope fields: `code` absent, null,
+/// `0` or `"0"`; no `error_code` key; no non-null `error`. Anything else is for [`envelope`]
+/// to judge (which also accepts a few odd codes, and names the error).
+pub(crate) fn plain_success(code: Option<&Value>, error_code: bool, error: bool) -> bool {
+    let code_ok = match code {
+        None | Some(Value::Null) => true,
+        Some(Value::Number(n)) => n.as_i64() == Some(0),
+        Some(Value::String(s)) => s.trim() == "0",
+        Some(_) => false,
+    };
+    code_ok && !error_code && !error
 }
 
 /// Checks an answer ([`envelope`]'s rules) without decoding it: the common success (`code`
 /// absent, `0` or `"0"`, no error fields) is read in one pass with no allocation but the code;
 /// anything else goes through [`envelope`], which names the error.
 pub fn check(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<()> {
-    // Only an object can take the fast path (a derived struct would also accept an array).
-    let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if (200..300).contains(&status) && object {
+    if (200..300).contains(&status) && is_object(body) {
         if let Ok(head) = serde_json::from_slice::<Head>(body) {
-            let code_ok = match &head.code {
-                None | Some(Value::Null) => true,
-                Some(Value::Number(n)) => n.as_i64() == Some(0),
-                Some(Value::String(s)) => s.trim() == "0",
-                Some(_) => false,
-            };
-            if code_ok && !head.error_code && head.error.is_none() {
+            if plain_success(head.code.as_ref(), head.error_code, head.error.is_some()) {
                 return Ok(());
             }
         }
     }
     envelope(status, retry_after, body).map(drop)
+}
+
+/// Checks an answer, decoding it on the way when `one_pass` can (`Some`); `None` = checked,
+/// still to be decoded.
+fn read_answer<T>(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    one_pass: OnePass<T>,
+) -> Result<Option<T>> {
+    if (200..300).contains(&status) {
+        if let Some(t) = one_pass(body) {
+            return Ok(Some(t));
+        }
+    }
+    check(status, retry_after, body)?;
+    Ok(None)
 }
 
 /// Decodes a checked answer into `T`.
@@ -313,6 +393,20 @@ pub fn decode<T: DeserializeOwned>(
 ) -> Result<T> {
     check(status, retry_after, body)?;
     decode_checked(body)
+}
+
+/// What [`Client::call_one_pass`] does after the HTTP exchange: `one_pass` first, then
+/// [`decode`].
+pub fn decode_one_pass<T: DeserializeOwned>(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    one_pass: OnePass<T>,
+) -> Result<T> {
+    match read_answer(status, retry_after, body, one_pass)? {
+        Some(t) => Ok(t),
+        None => decode_checked(body),
+    }
 }
 
 /// Checks the envelope of an answer: non-2xx is an error; on 2xx a non-zero numeric `code`, an

@@ -5,6 +5,7 @@
 //! the list envelope and decoded one by one, so one bad record never fails a page.
 
 use chrono::{DateTime, Utc};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -21,6 +22,68 @@ pub struct ListResponse {
     /// The records, each decoded on its own (`null` = none).
     #[serde(default)]
     pub share_links: Option<Vec<Box<RawValue>>>,
+}
+
+/// A `GET /share` answer read in one pass: the envelope fields that decide success and the
+/// list with every record already decoded. Only [`ListBody::one_pass`] builds it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListAnswer {
+    /// Envelope code (see [`crate::client::plain_success`]).
+    #[serde(default)]
+    pub code: Option<Value>,
+    /// Whether an API-gateway `error_code` key is present at all.
+    #[serde(
+        default,
+        rename = "error_code",
+        deserialize_with = "crate::client::present"
+    )]
+    pub error_code: bool,
+    /// A non-null `error` value.
+    #[serde(default)]
+    pub error: Option<IgnoredAny>,
+    /// The next page's cursor; absent, null or empty = last page.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub next_cursor: Option<String>,
+    /// The records, decoded.
+    #[serde(default)]
+    pub share_links: Option<Vec<ShareByMeLink>>,
+}
+
+/// A `GET /share` answer as the provider reads it: in one pass when the answer is a plain
+/// success whose records all decode (the common case), otherwise checked and decoded as a
+/// [`ListResponse`] whose records are decoded one by one (a bad record is then skipped, not
+/// the page).
+#[derive(Debug)]
+pub enum ListBody {
+    /// Read by [`ListBody::one_pass`].
+    OnePass(ListAnswer),
+    /// Read by `Deserialize` after the envelope check.
+    Robust(ListResponse),
+}
+
+impl ListBody {
+    /// The one-pass decoder of a 2xx `GET /share` body (a [`crate::client::OnePass`]): `None`
+    /// unless the body is an object, a plain success envelope, and decodes whole.
+    pub fn one_pass(body: &[u8]) -> Option<ListBody> {
+        if !crate::client::is_object(body) {
+            return None;
+        }
+        // UTF-8 checked once for the whole body, not string by string (`from_slice` would).
+        let answer: ListAnswer = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+        crate::client::plain_success(
+            answer.code.as_ref(),
+            answer.error_code,
+            answer.error.is_some(),
+        )
+        .then_some(ListBody::OnePass(answer))
+    }
+}
+
+impl<'de> Deserialize<'de> for ListBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ListResponse::deserialize(d).map(ListBody::Robust)
+    }
 }
 
 /// `GET /share/{shareId}`, `POST /share` and `PUT /share/{shareId}` response body.
@@ -227,4 +290,42 @@ pub struct UpdateShareBody {
 pub struct CancelBody<'a> {
     /// Up to 100 ids.
     pub share_ids: &'a [String],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn takes_one_pass(body: &str) -> bool {
+        matches!(
+            ListBody::one_pass(body.as_bytes()),
+            Some(ListBody::OnePass(_))
+        )
+    }
+
+    #[test]
+    fn one_pass_takes_plain_successes_only() {
+        let rec = r#"{"shareId":"1505084218764547201","linkUrl":"https://k/s/x","viewCnt":"12"}"#;
+        assert!(takes_one_pass(&format!(
+            r#"{{"code":0,"nextCursor":"c","shareLinks":[{rec}]}}"#
+        )));
+        assert!(takes_one_pass(&format!(
+            r#" {{"code":"0","shareLinks":[{rec}],"error":null}}"#
+        )));
+        assert!(takes_one_pass(r#"{"shareLinks":null}"#));
+        // Left to the envelope check and the record-by-record path:
+        for body in [
+            format!(r#"{{"code":"string","shareLinks":[{rec}]}}"#),
+            format!(r#"{{"code":0,"shareLinks":[{rec},{{"viewCnt":{{}}}}]}}"#),
+            r#"{"code":13000309,"msg":"x"}"#.to_owned(),
+            r#"{"code":0,"error_code":null}"#.to_owned(),
+            r#"{"code":0,"error":{"code":"x"}}"#.to_owned(),
+            r#"{"code":0,"code":0}"#.to_owned(),
+            r#"[]"#.to_owned(),
+        ] {
+            assert!(!takes_one_pass(&body), "{body}");
+        }
+        // Not UTF-8.
+        assert!(ListBody::one_pass(b"{\"code\":0,\"msg\":\"\xff\"}").is_none());
+    }
 }

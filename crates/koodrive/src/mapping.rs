@@ -1,6 +1,6 @@
 //! KooDrive share records → the unified [`Share`] (`DESIGN.md` §2 mapping table).
 
-use crate::dto::{ListResponse, ShareByMeLink, ShareFileInfo};
+use crate::dto::{ListBody, ShareByMeLink, ShareFileInfo};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -35,10 +35,7 @@ pub fn map_raw(
     now: DateTime<Utc>,
 ) -> Result<Share, SkippedRecord> {
     match serde_json::from_str::<ShareByMeLink>(raw.get()) {
-        Ok(link) => map_link(account, link, now).map_err(|reason| SkippedRecord {
-            native_id: id_of_text(raw),
-            reason,
-        }),
+        Ok(link) => map_decoded(account, link, now),
         Err(_) => match serde_json::from_str::<Value>(raw.get()) {
             Ok(v) => map_record(account, &v, now),
             Err(e) => Err(SkippedRecord {
@@ -49,12 +46,14 @@ pub fn map_raw(
     }
 }
 
-/// The `shareId` of a record's JSON text, for a skip report.
-fn id_of_text(raw: &RawValue) -> Option<String> {
-    serde_json::from_str::<Value>(raw.get())
-        .ok()
-        .as_ref()
-        .and_then(id_hint)
+/// Maps a decoded record; a skip report names the record's `shareId`.
+fn map_decoded(
+    account: &AccountName,
+    link: ShareByMeLink,
+    now: DateTime<Utc>,
+) -> Result<Share, SkippedRecord> {
+    let native_id = link.share_id.as_ref().map(ToString::to_string);
+    map_link(account, link, now).map_err(|reason| SkippedRecord { native_id, reason })
 }
 
 /// The `shareId` of a record, for a skip report.
@@ -188,17 +187,36 @@ pub fn map_audience(scope: Option<&Value>) -> Audience {
     }
 }
 
-/// Maps a list envelope into a [`Page`]; bad records go to `skipped`.
-pub fn map_page(account: &AccountName, body: ListResponse, now: DateTime<Utc>) -> Page {
+/// Maps a list answer into a [`Page`]; bad records go to `skipped`.
+pub fn map_page(account: &AccountName, body: ListBody, now: DateTime<Utc>) -> Page {
+    match body {
+        ListBody::OnePass(answer) => {
+            let records = answer.share_links.unwrap_or_default();
+            let mapped = records
+                .into_iter()
+                .map(|link| map_decoded(account, link, now));
+            collect_page(account, answer.next_cursor, mapped)
+        }
+        ListBody::Robust(resp) => {
+            let records = resp.share_links.unwrap_or_default();
+            let mapped = records.iter().map(|raw| map_raw(account, raw, now));
+            collect_page(account, resp.next_cursor, mapped)
+        }
+    }
+}
+
+/// A page from the next cursor and the mapped records; bad records are logged and reported.
+fn collect_page(
+    account: &AccountName,
+    next_cursor: Option<String>,
+    mapped: impl Iterator<Item = Result<Share, SkippedRecord>>,
+) -> Page {
     let mut page = Page {
-        next: body
-            .next_cursor
-            .filter(|c| !c.trim().is_empty())
-            .map(PageCursor),
+        next: next_cursor.filter(|c| !c.trim().is_empty()).map(PageCursor),
         ..Page::default()
     };
-    for raw in body.share_links.unwrap_or_default() {
-        match map_raw(account, &raw, now) {
+    for result in mapped {
+        match result {
             Ok(share) => page.shares.push(share),
             Err(skip) => {
                 tracing::warn!(
@@ -337,7 +355,7 @@ mod tests {
     #[test]
     fn page_end_only_without_cursor() {
         let p = |c: Value| {
-            let body: ListResponse =
+            let body: ListBody =
                 serde_json::from_value(json!({"nextCursor": c, "shareLinks": []})).unwrap();
             map_page(&acct(), body, now()).next
         };
@@ -345,7 +363,7 @@ mod tests {
         assert_eq!(p(json!(123)), Some(PageCursor("123".into())));
         assert_eq!(p(json!("")), None);
         assert_eq!(p(Value::Null), None);
-        let body: ListResponse = serde_json::from_value(json!({"shareLinks": null})).unwrap();
+        let body: ListBody = serde_json::from_value(json!({"shareLinks": null})).unwrap();
         let page = map_page(&acct(), body, now());
         assert!(page.next.is_none() && page.shares.is_empty());
     }

@@ -4,7 +4,7 @@ use crate::auth::Auth;
 use crate::client::{Call, Client};
 use crate::config::{KooDriveConfig, MAX_PAGE_SIZE};
 use crate::dto::{
-    CancelBody, CancelResponse, CreateShareBody, ListResponse, ShareByMeLink, ShareLinkResponse,
+    CancelBody, CancelResponse, CreateShareBody, ListBody, ShareByMeLink, ShareLinkResponse,
     SharePermission, UpdateShareBody,
 };
 use crate::error::map_sub_result;
@@ -309,7 +309,10 @@ impl ShareProvider for KooDriveProvider {
             body: None,
             idempotency: Idempotency::Idempotent,
         };
-        let resp: ListResponse = self.client.call(&call, ctx).await?;
+        let resp = self
+            .client
+            .call_one_pass(&call, ctx, ListBody::one_pass)
+            .await?;
         Ok(mapping::map_page(&self.account, resp, Utc::now()))
     }
 
