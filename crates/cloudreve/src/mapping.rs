@@ -79,6 +79,7 @@ fn collect_page(
     mapped: impl Iterator<Item = Result<Share, SkippedRecord>>,
 ) -> (Page, Option<String>) {
     let mut page = Page::default();
+    page.shares.reserve(mapped.size_hint().0);
     for result in mapped {
         match result {
             Ok(share) => page.shares.push(share),

@@ -116,14 +116,45 @@ impl std::ops::Index<usize> for LowerNames {
 
 /// Positions of `shares` in native-id (byte) order, which [`Snapshot::get`] binary-searches.
 fn sort_by_native_id(shares: &[Arc<Share>]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..shares.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        shares[a as usize]
-            .native_id
-            .as_str()
-            .cmp(shares[b as usize].native_id.as_str())
+    sort_by_text(shares, |s| &s.native_id, |a, b| a.cmp(&b))
+}
+
+/// Positions of `shares` sorted by the byte order of `text`, then by `tie` (of positions).
+///
+/// Sorted on a 24-byte prefix of each text first (zero-padded, big-endian: its order agrees
+/// with the texts' byte order), so most comparisons are integer compares and never touch the
+/// shares: 19-digit KooDrive ids fit whole, most names differ within it. Only texts with the
+/// same prefix are compared in full.
+fn sort_by_text(
+    shares: &[Arc<Share>],
+    text: impl Fn(&Share) -> &str,
+    tie: impl Fn(u32, u32) -> std::cmp::Ordering,
+) -> Vec<u32> {
+    let prefix = |t: &str| {
+        let mut b = [0u8; 24];
+        let n = t.len().min(24);
+        b[..n].copy_from_slice(&t.as_bytes()[..n]);
+        let (hi, lo) = b.split_at(16);
+        (
+            u128::from_be_bytes(hi.try_into().unwrap_or_default()),
+            u64::from_be_bytes(lo.try_into().unwrap_or_default()),
+        )
+    };
+    let mut keyed: Vec<(u128, u64, u32)> = shares
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (hi, lo) = prefix(text(s));
+            (hi, lo, i as u32)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            let (x, y) = (text(&shares[a.2 as usize]), text(&shares[b.2 as usize]));
+            x.cmp(y).then_with(|| tie(a.2, b.2))
+        })
     });
-    order
+    keyed.into_iter().map(|k| k.2).collect()
 }
 
 /// An account's shares at one point in time. Immutable; changes build a new snapshot.
@@ -228,30 +259,14 @@ impl Snapshot {
 /// place in id order (`by_native_id[rank[i]] == i`): ties compare ranks, not strings.
 fn build_view(shares: &[Arc<Share>], rank: &[u32], by_native_id: &[u32], key: SortKey) -> View {
     if key == SortKey::Name {
-        // Sorted by a 16-byte prefix of the name first (zero-padded, big-endian: its order
-        // agrees with the names' byte order), so most comparisons are one integer compare.
-        let prefix = |s: &Share| {
-            let mut b = [0u8; 16];
-            let n = s.name.len().min(16);
-            b[..n].copy_from_slice(&s.name.as_bytes()[..n]);
-            u128::from_be_bytes(b)
-        };
-        let mut keyed: Vec<(u128, u32)> = shares
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (prefix(s), i as u32))
-            .collect();
-        keyed.sort_unstable_by(|&(pa, a), &(pb, b)| {
-            pa.cmp(&pb).then_with(|| {
-                shares[a as usize]
-                    .name
-                    .cmp(&shares[b as usize].name)
-                    .then_with(|| rank[a as usize].cmp(&rank[b as usize]))
-            })
-        });
+        let order = sort_by_text(
+            shares,
+            |s| &s.name,
+            |a, b| rank[a as usize].cmp(&rank[b as usize]),
+        );
         return View {
-            non_null: keyed.len(),
-            order: keyed.iter().map(|&(_, i)| i).collect(),
+            non_null: order.len(),
+            order,
             ints: Vec::new(),
         };
     }

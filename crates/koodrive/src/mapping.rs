@@ -215,6 +215,7 @@ fn collect_page(
         next: next_cursor.filter(|c| !c.trim().is_empty()).map(PageCursor),
         ..Page::default()
     };
+    page.shares.reserve(mapped.size_hint().0);
     for result in mapped {
         match result {
             Ok(share) => page.shares.push(share),
