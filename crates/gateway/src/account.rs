@@ -466,46 +466,69 @@ impl Account {
 
     /// Reads the account for a request (see the module docs).
     pub async fn read(self: &Arc<Self>) -> AccountRead {
+        match self.read_now(Instant::now()) {
+            Some(read) => read,
+            None => self.read_cold().await,
+        }
+    }
+
+    /// [`Account::read`] when it needs no wait: whenever a snapshot exists (fresh, or stale
+    /// with a refresh started in the background). `None` = no snapshot yet: only
+    /// [`Account::read`] can serve that (it may wait for the first crawl). `now` is the
+    /// caller's clock reading (one per request, whatever the number of accounts).
+    pub fn read_now(self: &Arc<Self>, now: Instant) -> Option<AccountRead> {
         let (snap, failure) = {
             let d = self.data();
-            (d.snapshot.clone(), d.failure.clone())
+            (d.snapshot.clone()?, d.failure.clone())
         };
-        if let Some(snap) = snap {
-            let age = snap.built_at.elapsed();
-            let failing = failure.as_ref().filter(|f| f.at >= snap.built_at);
-            if age <= self.policy.ttl {
-                self.counters.hit.fetch_add(1, Ordering::Relaxed);
-                return AccountRead {
-                    snapshot: Some(snap),
-                    state: SyncState::Fresh,
-                    error: None,
-                };
-            }
-            self.refresh_in_background();
-            return match failing {
-                Some(f) if age > self.policy.max_stale => AccountRead {
-                    snapshot: None,
-                    state: SyncState::Failed,
-                    error: Some(f.error.clone()),
-                },
-                Some(f) => {
-                    self.counters.stale_on_error.fetch_add(1, Ordering::Relaxed);
-                    AccountRead {
-                        snapshot: Some(snap),
-                        state: SyncState::Stale,
-                        error: Some(f.error.clone()),
-                    }
-                }
-                None => {
-                    self.counters.stale.fetch_add(1, Ordering::Relaxed);
-                    AccountRead {
-                        snapshot: Some(snap),
-                        state: SyncState::Stale,
-                        error: None,
-                    }
-                }
+        Some(self.read_snapshot(snap, failure, now))
+    }
+
+    /// The read of an account that has a snapshot.
+    fn read_snapshot(
+        self: &Arc<Self>,
+        snap: Arc<Snapshot>,
+        failure: Option<Failure>,
+        now: Instant,
+    ) -> AccountRead {
+        let age = now.saturating_duration_since(snap.built_at);
+        let failing = failure.as_ref().filter(|f| f.at >= snap.built_at);
+        if age <= self.policy.ttl {
+            self.counters.hit.fetch_add(1, Ordering::Relaxed);
+            return AccountRead {
+                snapshot: Some(snap),
+                state: SyncState::Fresh,
+                error: None,
             };
         }
+        self.refresh_in_background();
+        match failing {
+            Some(f) if age > self.policy.max_stale => AccountRead {
+                snapshot: None,
+                state: SyncState::Failed,
+                error: Some(f.error.clone()),
+            },
+            Some(f) => {
+                self.counters.stale_on_error.fetch_add(1, Ordering::Relaxed);
+                AccountRead {
+                    snapshot: Some(snap),
+                    state: SyncState::Stale,
+                    error: Some(f.error.clone()),
+                }
+            }
+            None => {
+                self.counters.stale.fetch_add(1, Ordering::Relaxed);
+                AccountRead {
+                    snapshot: Some(snap),
+                    state: SyncState::Stale,
+                    error: None,
+                }
+            }
+        }
+    }
+
+    /// [`Account::read`] of an account without a snapshot.
+    async fn read_cold(self: &Arc<Self>) -> AccountRead {
         self.counters.miss.fetch_add(1, Ordering::Relaxed);
         if let Some(error) = self.recently_failed() {
             return AccountRead {

@@ -3,7 +3,6 @@
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
-use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
@@ -66,7 +65,6 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
     let timeout = state.config.server.request_timeout;
-    let max_body = state.config.server.max_body_bytes;
     let mut router = Router::new();
     for (_, path, handler) in table() {
         // Several methods of one path merge into one method router.
@@ -75,7 +73,6 @@ pub fn router(state: Arc<AppState>) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::request_id::middleware(timeout, req, next)
         }))

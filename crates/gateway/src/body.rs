@@ -1,28 +1,37 @@
 //! A JSON body extractor whose every failure is a 400 problem with a helpful detail: body too
 //! large, not JSON, wrong field type, unknown field.
+//!
+//! The size limit (`server.max_body_bytes`) is enforced here, while the body is read, rather
+//! than by a router-wide `DefaultBodyLimit` layer: axum wraps every route in each router layer
+//! and clones those boxes on every request, which the read path should not pay for a limit
+//! only write bodies need (see `docs/benchmarks.md`).
 
 use crate::problem::ApiError;
-use axum::body::Bytes;
+use crate::state::AppState;
 use axum::extract::{FromRequest, Request};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use unishare_core::Error;
 
 /// The request body, parsed as JSON into `T`.
 pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let too_large = e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
-            ApiError(Error::invalid_request(if too_large {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let limit = state.config.server.max_body_bytes;
+        let body = Limited::new(req.into_body(), limit);
+        let bytes = body.collect().await.map_err(|e| {
+            ApiError(Error::invalid_request(if e.is::<LengthLimitError>() {
                 "the request body is larger than the server accepts (server.max_body_bytes)"
                     .to_string()
             } else {
                 format!("could not read the request body: {e}")
             }))
         })?;
+        let bytes = bytes.to_bytes();
         if bytes.is_empty() {
             return Err(ApiError(Error::invalid_request("a JSON body is required")));
         }

@@ -178,7 +178,7 @@ impl ExportQuery {
 
     /// Parses a raw query string.
     pub fn parse(raw: Option<&str>) -> Result<ExportQuery, Error> {
-        ExportQuery::from_pairs(url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()))
+        ExportQuery::from_pairs(crate::query_string::pairs(raw.unwrap_or("")))
     }
 }
 

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod page_cache;
 pub mod problem;
 pub mod query;
+pub mod query_string;
 pub mod reads;
 pub mod registry;
 pub mod request_id;

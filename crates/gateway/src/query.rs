@@ -244,7 +244,7 @@ impl ListQuery {
     pub fn parse(raw: Option<&str>) -> Result<ListQuery, Error> {
         let mut filter = Filter::default();
         let (mut sort, mut order, mut limit, mut cursor) = (None, None, None, None);
-        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        for (k, v) in crate::query_string::pairs(raw.unwrap_or("")) {
             if filter.apply_pair(&k, &v)? {
                 continue;
             }

@@ -52,16 +52,32 @@ pub async fn read_accounts(
             ))));
         }
     }
-    let selected: Vec<_> = state
-        .accounts
-        .iter()
-        .filter(|a| {
-            principal.sees(a.name.as_str()) && filter.wants_account(a.name.as_str(), a.kind)
-        })
-        .cloned()
-        .collect();
-    let reads = futures::future::join_all(selected.iter().map(|a| a.read())).await;
-    Ok(selected.into_iter().zip(reads).collect())
+    // Accounts with a snapshot answer at once (no future, no wait); the others are awaited
+    // together afterwards, each in its place.
+    let mut reads = Vec::with_capacity(state.accounts.len());
+    let mut cold = Vec::new();
+    let now = std::time::Instant::now();
+    for a in state.accounts.iter().filter(|a| {
+        principal.sees(a.name.as_str()) && filter.wants_account(a.name.as_str(), a.kind)
+    }) {
+        let read = a.read_now(now).unwrap_or_else(|| {
+            cold.push(reads.len());
+            AccountRead {
+                snapshot: None,
+                state: SyncState::Syncing,
+                error: None,
+            }
+        });
+        reads.push((Arc::clone(a), read));
+    }
+    if !cold.is_empty() {
+        let waiting: Vec<Arc<Account>> = cold.iter().map(|&i| Arc::clone(&reads[i].0)).collect();
+        let done = futures::future::join_all(waiting.iter().map(|a| a.read())).await;
+        for (i, read) in cold.into_iter().zip(done) {
+            reads[i].1 = read;
+        }
+    }
+    Ok(reads)
 }
 
 /// Splits reads into usable snapshots, per-account states and errors.

@@ -6,7 +6,7 @@
 
 use crate::problem::ApiError;
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderValue;
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -20,6 +20,9 @@ tokio::task_local! {
 
 /// The header.
 pub const HEADER: &str = "x-request-id";
+
+/// [`HEADER`] as a ready header name: looked up and inserted without parsing the name.
+static HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
 
 /// The current request's id, or `"-"` outside a request.
 pub fn current_request_id() -> String {
@@ -49,7 +52,7 @@ fn new_id() -> Arc<str> {
 pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response {
     let id = req
         .headers()
-        .get(HEADER)
+        .get(&HEADER_NAME)
         .and_then(sane)
         .unwrap_or_else(new_id);
     let matched = req.extensions().get::<MatchedPath>().cloned();
@@ -78,7 +81,7 @@ pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response
     });
     crate::metrics::record_http(route, status, started.elapsed());
     if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert(HEADER, v);
+        resp.headers_mut().insert(HEADER_NAME.clone(), v);
     }
     resp
 }

@@ -13,7 +13,7 @@ use unishare_core::{CallContext, Error, ErrorKind, ShareStatus};
 
 fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
     let mut refresh = false;
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+    for (k, v) in crate::query_string::pairs(raw.unwrap_or("")) {
         match (&*k, &*v) {
             ("refresh", "true" | "1") => refresh = true,
             ("refresh", "false" | "0") => refresh = false,

@@ -15,7 +15,7 @@ use unishare_core::Error;
 /// parameter, including `sort`, `limit` or `cursor`, is a 400).
 pub fn parse_filter(raw: Option<&str>) -> Result<Filter, Error> {
     let mut filter = Filter::default();
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+    for (k, v) in crate::query_string::pairs(raw.unwrap_or("")) {
         if !filter.apply_pair(&k, &v)? {
             return Err(crate::query::unknown_parameter(
                 &k,
