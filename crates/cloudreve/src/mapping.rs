@@ -32,10 +32,7 @@ pub(crate) fn map_record(account: &AccountName, raw: Value) -> Result<Share, Ski
 /// intermediate tree); a record that does not decode is parsed once more to report it.
 pub(crate) fn map_raw(account: &AccountName, raw: &RawValue) -> Result<Share, SkippedRecord> {
     match serde_json::from_str::<ShareDto>(raw.get()) {
-        Ok(dto) => {
-            let native_id = dto.id.clone();
-            map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
-        }
+        Ok(dto) => map_dto(account, dto),
         Err(e) => match serde_json::from_str::<Value>(raw.get()) {
             Ok(v) => map_record(account, v),
             Err(_) => Err(SkippedRecord {
@@ -64,11 +61,15 @@ pub(crate) fn map_list_data(
 ///
 /// [`ListAnswer::one_pass`]: crate::dto::ListAnswer::one_pass
 pub(crate) fn map_list_decoded(account: &AccountName, data: ListData) -> (Page, Option<String>) {
-    let mapped = data.shares.unwrap_or_default().into_iter().map(|dto| {
-        let native_id = dto.id.clone();
-        map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
-    });
+    let records = data.shares.unwrap_or_default();
+    let mapped = records.into_iter().map(|dto| map_dto(account, dto));
     collect_page(account, data.pagination, mapped)
+}
+
+/// Maps one decoded record; a skip report names the record's id.
+fn map_dto(account: &AccountName, dto: ShareDto) -> Result<Share, SkippedRecord> {
+    let native_id = dto.id.clone();
+    map_share(account, dto).map_err(|reason| SkippedRecord { native_id, reason })
 }
 
 /// A page and its next token (absent or blank = the end) from the mapped records; records
