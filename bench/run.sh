@@ -2,7 +2,7 @@
 # Load benchmark of unishare (issue 8). See docs/benchmarks.md.
 #
 #   bench/run.sh                 # defaults below; override with environment variables
-#   SHARES=50000 DURATION=10 CONNECTIONS=64 ROUNDS=4 bench/run.sh
+#   SHARES=50000 DURATION=10 CONNECTIONS=64 ROUNDS=4 WRK_THREADS=1 bench/run.sh
 #
 # Builds release binaries, starts the simulators (SHARES per vendor) on core 1, runs the gateway
 # pinned to core 0 (taskset), and measures: cache-hit list vs a same-run static baseline of the
@@ -20,6 +20,10 @@ LATENCY_MS=${LATENCY_MS:-20}
 BURST=${BURST:-500}
 GW_CPU=${GW_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+# One wrk thread per core of LOAD_CPU: two threads time-sharing one core stall each other for a
+# scheduler slice and put ~5 ms into every server's p99 (docs/benchmarks.md, "p99").
+# Default: the number of cores in LOAD_CPU (set once the tools are installed).
+WRK_THREADS=${WRK_THREADS:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$(mktemp -d /tmp/unishare-bench.XXXXXX)
@@ -48,6 +52,7 @@ need_pkg wrk wrk
 need_pkg jq jq
 need_pkg curl curl
 need_pkg taskset util-linux
+[ -n "$WRK_THREADS" ] || WRK_THREADS=$(taskset -c "$LOAD_CPU" nproc)
 
 # --- build -------------------------------------------------------------------------------------
 log "building release binaries (target dir $TARGET)"
@@ -144,7 +149,7 @@ to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s -> ms
 }
 run_wrk() { # url name [wrk args...] -> "rps p50ms p99ms"
   local url=$1 name=$2; shift 2
-  taskset -c "$LOAD_CPU" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/$name.wrk" 2>&1 \
+  taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/$name.wrk" 2>&1 \
     || die "wrk $name: $(cat "$WORK/$name.wrk")"
   local rps p50 p99 errs
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$name.wrk")
@@ -269,7 +274,7 @@ MEM_PER=$(awk -v w="$RSS_WARM" -v e="$RSS_EMPTY" -v n="$SHARES_CACHED" 'BEGIN { 
 
 {
 echo
-echo "unishare load benchmark — $(date -u +%FT%TZ), $(nproc) CPUs, gateway on core $GW_CPU, load+simulators on core $LOAD_CPU"
+echo "unishare load benchmark — $(date -u +%FT%TZ), $(nproc) CPUs, gateway on core $GW_CPU, load+simulators on core $LOAD_CPU, wrk -t$WRK_THREADS -c$CONNECTIONS"
 echo "shares: $SHARES_CACHED cached (2 x $SHARES); wrk: $CONNECTIONS connections, ${DURATION}s x $ROUNDS rounds; body $BODY_BYTES bytes"
 echo
 printf '%-52s %-34s %s\n' "measure" "result" "target"
