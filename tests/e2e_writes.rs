@@ -116,6 +116,65 @@ async fn create_patch_delete_are_read_back_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_koodrive_detail_read_keeps_what_only_the_list_reported() {
+    // KooDrive's detail (`ShareByMeLinkDetail`) has no counters, files or space: a refresh or
+    // an update must not turn the listed values into nulls.
+    let v = vendors(30).await;
+    let g = Gateway::start(&config(
+        &v,
+        false,
+        "\n[cache]\nttl = \"1h\"\nmax_stale = \"2h\"",
+    ));
+    g.ready().await;
+    let (_, list) = get(
+        &g.url("/v1/shares?account=cn&status=active&limit=100"),
+        None,
+    )
+    .await;
+    let listed = list["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["stats"]["views"].is_u64()
+                && s["source"]["files"]
+                    .as_array()
+                    .is_some_and(|f| !f.is_empty())
+        })
+        .cloned()
+        .expect("an active share with counters and files");
+    let id = listed["id"].as_str().unwrap().to_string();
+
+    let (status, fresh) = get(&g.url(&format!("/v1/shares/{id}?refresh=true")), None).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert_eq!(fresh["stats"], listed["stats"]);
+    assert_eq!(fresh["source"], listed["source"]);
+    assert_eq!(
+        fresh["vendor"]["containerId"],
+        listed["vendor"]["containerId"]
+    );
+    assert_eq!(
+        fresh["vendor"]["containerName"],
+        listed["vendor"]["containerName"]
+    );
+
+    let c = reqwest::Client::new();
+    let (status, patched) = send(
+        c.patch(g.url(&format!("/v1/shares/{id}")))
+            .json(&json!({"comment": "renamed"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["comment"], "renamed");
+    assert_eq!(patched["stats"], listed["stats"]);
+    assert_eq!(patched["source"], listed["source"]);
+    let (_, got) = get(&g.url(&format!("/v1/shares/{id}")), None).await;
+    assert_eq!(got["stats"], listed["stats"]);
+    assert_eq!(got["comment"], "renamed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_keys_scopes_and_account_limits() {
     let v = vendors(60).await;
     let g = Gateway::start(&config(&v, true, ""));

@@ -34,6 +34,10 @@ pub(crate) fn map_code(code: i64, msg: &str, call: CallKind) -> Error {
         )),
         403 => Error::new(ErrorKind::Forbidden, format!("permission denied: {msg}")),
         404 => Error::not_found(format!("not found: {msg}")),
+        // A share id in the path that does not decode as a share hashid (§3): no such share.
+        40001 if has(&msg, "failed to parse object id") => {
+            Error::not_found(format!("no such share: {msg}"))
+        }
         40001 => Error::invalid_request(format!("Cloudreve rejected the parameters: {msg}")),
         CODE_CREDENTIAL_INVALID if call == CallKind::Refresh => Error::upstream_auth(format!(
             "Cloudreve rejected the refresh token (expired, revoked, or the password changed): {msg}"
@@ -60,6 +64,10 @@ pub(crate) fn map_code(code: i64, msg: &str, call: CallKind) -> Error {
             ErrorKind::Forbidden,
             format!("the token lacks the needed scope: {msg}"),
         ),
+        // A valid token whose user was deleted or banned since (§2.3): not an outage.
+        50001 if has(&msg, "failed to get login user") => Error::upstream_auth(format!(
+            "Cloudreve no longer knows the account's user (deleted or banned): {msg}"
+        )),
         50001 | 50002 | 50005 => {
             Error::upstream_unavailable(format!("Cloudreve server error: {msg}"))
         }
@@ -120,6 +128,11 @@ fn body_snippet(body: &str) -> String {
     }
 }
 
+/// True when the vendor's message holds `needle` (lower case), whatever its case.
+fn has(msg: &str, needle: &str) -> bool {
+    msg.to_ascii_lowercase().contains(needle)
+}
+
 fn clip(s: &str) -> String {
     const MAX: usize = 160;
     match s.char_indices().nth(MAX) {
@@ -172,6 +185,15 @@ mod tests {
             .message()
             .contains("2FA is enabled"));
         assert!(map_code(77777, "boom", Api).message().contains("77777"));
+        // Documented messages that change a code's meaning (cloudreve-v4.md §1.4, §2.3, §3).
+        let bad_id = map_code(40001, "Failed to parse object ID", Api);
+        assert_eq!(bad_id.kind(), ErrorKind::NotFound);
+        assert_eq!(bad_id.vendor_code(), Some("40001"));
+        let gone = map_code(50001, "failed to get login user", Api);
+        assert_eq!(gone.kind(), ErrorKind::UpstreamAuth);
+        assert!(!gone.is_retryable());
+        let list = map_code(50001, "Failed to list shares", Api);
+        assert_eq!(list.kind(), ErrorKind::UpstreamUnavailable);
     }
 
     #[test]

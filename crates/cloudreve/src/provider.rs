@@ -171,7 +171,12 @@ impl CloudreveProvider {
             .map_err(self.context(op))
     }
 
-    /// `GET /share/info/{id}?owner_extended=true`, raw.
+    /// `GET /share/info/{id}?owner_extended=true`, raw, as the owner sees it.
+    ///
+    /// The route has optional auth: a token the server no longer accepts is not a `401` there
+    /// but an anonymous answer (no `source_uri`, and for a password share no password, expiry
+    /// or download counts: `vendors/cloudreve-v4.md` §2.3). Such an answer renews the token
+    /// once and asks again; what a fresh token gets is the owner's view.
     async fn fetch_info(
         &self,
         native_id: &str,
@@ -179,6 +184,30 @@ impl CloudreveProvider {
         ctx: &CallContext,
     ) -> Result<Box<RawValue>, Error> {
         check_native_id(native_id).map_err(self.context(op))?;
+        let sent_with = self
+            .auth
+            .access(&self.http)
+            .await
+            .map_err(self.context(op))?
+            .generation;
+        let data = self.fetch_info_once(native_id, op, ctx).await?;
+        if answered_as_owner(&data) {
+            return Ok(data);
+        }
+        tracing::debug!(account = %self.account, "Cloudreve answered share info anonymously; renewing the token once");
+        self.auth
+            .after_unauthorized(&self.http, sent_with)
+            .await
+            .map_err(self.context(op))?;
+        self.fetch_info_once(native_id, op, ctx).await
+    }
+
+    async fn fetch_info_once(
+        &self,
+        native_id: &str,
+        op: &'static str,
+        ctx: &CallContext,
+    ) -> Result<Box<RawValue>, Error> {
         let data = self
             .call(
                 op,
@@ -571,6 +600,17 @@ fn vendor_flags(vendor: &Map<String, Value>, current: (bool, bool)) -> Result<(b
         flag("share_view", current.0)?,
         flag("show_readme", current.1)?,
     ))
+}
+
+/// Whether a `/share/info?owner_extended=true` answer is the owner's view: only the owner
+/// gets `source_uri` (`vendors/cloudreve-v4.md` §3, Share fields).
+fn answered_as_owner(data: &RawValue) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        source_uri: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Probe>(data.get()).is_ok_and(|p| p.source_uri.is_some())
 }
 
 fn check_native_id(native_id: &str) -> Result<(), Error> {

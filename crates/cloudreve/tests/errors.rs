@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 use unishare_cloudreve::CloudreveAuth;
-use unishare_core::{CallContext, ErrorKind, Secret, ShareProvider};
+use unishare_core::{CallContext, ErrorKind, Secret, ShareProvider, UpdateShare};
 use unishare_testkit::cloudreve::{fault, CloudreveSim, CloudreveSimConfig};
 use unishare_testkit::faults::Fault;
 
@@ -272,14 +272,61 @@ async fn concurrent_calls_share_one_sign_in_and_one_refresh() {
 }
 
 #[tokio::test]
-async fn get_unknown_is_not_found_and_bad_id_is_invalid() {
+async fn unknown_and_undecodable_ids_are_not_found() {
     let (sim, p) = common::setup(3, 10, 0).await;
     let e = p.get("zzzzzzzz", &ctx()).await.expect_err("unknown");
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(e.operation(), Some("get"));
+    // The server's hashid middleware: `40001 "Failed to parse object ID"` = no such share,
+    // on every route with a share id in the path.
     let e = p.get("not_a-hashid", &ctx()).await.expect_err("bad");
-    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.vendor_code(), Some("40001"));
+    let req = UpdateShare {
+        max_downloads: unishare_core::Patch::Set(5),
+        ..UpdateShare::default()
+    };
+    let e = p
+        .update("not_a-hashid", &req, &ctx())
+        .await
+        .expect_err("bad");
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let out = p
+        .revoke(&["not_a-hashid".to_owned()], &ctx())
+        .await
+        .expect("revoke answers per id");
+    assert!(
+        matches!(&out[..], [o] if o.result.as_ref().is_err_and(|e| e.kind() == ErrorKind::NotFound)),
+        "{out:?}"
+    );
+    // An id that cannot even be put in a path is refused before any call.
     let e = p.get("a/b", &ctx()).await.expect_err("bad");
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
     let _ = sim;
+}
+
+#[tokio::test]
+async fn a_stale_token_on_share_info_is_renewed_not_read_anonymously() {
+    // `/share/info` has optional auth: with a token the server no longer accepts it answers
+    // as to anyone (no `source_uri`; a password share locked: no password, no expiry).
+    let (sim, p) = common::setup(40, 50, 0).await;
+    let listed = p.list_page(None, &ctx()).await.expect("list").shares;
+    let locked = listed
+        .iter()
+        .find(|s| s.password.is_some() && s.status == unishare_core::ShareStatus::Active)
+        .expect("the seed has active password shares");
+    sim.expire_access_tokens();
+    let got = p.get(&locked.native_id, &ctx()).await.expect("get");
+    assert_eq!(sim.counters().get("refresh"), 1, "renewed once");
+    assert_eq!(
+        got.password.as_ref().map(|s| s.expose().to_owned()),
+        locked.password.as_ref().map(|s| s.expose().to_owned()),
+        "the owner's view"
+    );
+    assert!(got.source.uri.is_some(), "owner_extended answer");
+    assert_eq!(got.expires_at, locked.expires_at);
+    assert_eq!(got.stats.downloads, locked.stats.downloads);
+    // A valid token is not renewed for nothing.
+    p.get(&locked.native_id, &ctx()).await.expect("get");
+    assert_eq!(sim.counters().get("refresh"), 1);
 }

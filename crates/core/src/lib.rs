@@ -20,6 +20,7 @@ pub mod id;
 pub mod lenient;
 pub mod model;
 pub mod provider;
+pub mod refresh;
 pub mod request;
 pub mod retry;
 pub mod secret;

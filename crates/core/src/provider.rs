@@ -61,4 +61,16 @@ pub trait ShareProvider: Send + Sync + 'static {
     /// Revokes links, batching as the vendor allows; one outcome per id, in input order.
     /// `Err` only when nothing could be attempted (e.g. authentication failed).
     async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>>;
+
+    /// How often [`Self::keep_alive`] should run; `None` (the default): the account's
+    /// credentials do not lapse when unused.
+    fn keep_alive_interval(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Keeps the vendor session alive through idle periods (KooDrive's user token dies after
+    /// 20 minutes without a call); makes a call only when one is due. The default does nothing.
+    async fn keep_alive(&self, _ctx: &CallContext) -> Result<()> {
+        Ok(())
+    }
 }

@@ -583,6 +583,22 @@ impl Account {
         }
     }
 
+    /// A share the vendor answered for its id alone (a refresh, a create or an update),
+    /// completed with what only the listed version reported ([`Share::fill_unreported`]:
+    /// KooDrive's detail has no counters, files or space), applied like [`Self::apply`] and
+    /// returned.
+    pub fn apply_read(&self, mut share: Share) -> Arc<Share> {
+        let previous = self
+            .current()
+            .and_then(|snap| snap.get(&share.native_id).cloned());
+        if let Some(previous) = previous {
+            share.fill_unreported(&previous);
+        }
+        let share = Arc::new(share);
+        self.apply(vec![Arc::clone(&share)], vec![]);
+        share
+    }
+
     /// When the data in the current snapshot was read from the vendor.
     pub fn synced_at(&self) -> Option<DateTime<Utc>> {
         self.data().snapshot.as_ref().map(|s| s.synced_at)

@@ -18,6 +18,7 @@ pub mod config;
 pub mod cursor;
 pub mod demo;
 pub mod export;
+pub mod keep_alive;
 pub mod metrics;
 pub mod openapi;
 pub mod page_cache;

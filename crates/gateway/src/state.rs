@@ -97,10 +97,12 @@ impl AppState {
         self.by_name.get(name)
     }
 
-    /// Starts the first crawl of every account in the background.
+    /// Starts the first crawl of every account in the background, and the session
+    /// keep-alive of the accounts whose vendor needs one (`keep_alive.rs`).
     pub fn warm_up(&self) {
         for a in &self.accounts {
             drop(a.start_crawl());
+            crate::keep_alive::start(a);
         }
     }
 

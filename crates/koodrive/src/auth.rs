@@ -10,6 +10,10 @@ use unishare_core::Secret;
 /// The user token's sliding expiry is 20 minutes (vendor doc §6.1); refresh after 15 idle.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(15 * 60);
 
+/// How often an idle gateway checks whether the session needs its keep-alive refresh: an
+/// unused session is refreshed at most this long after [`REFRESH_AFTER`], well within 20 min.
+pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(60);
+
 /// The `Authorization` value for a user token, sent **as issued**: KooDrive issues tokens
 /// already prefixed (`Bearer+…`), and every API page says the format is `Bearer+{token}`.
 /// A value that already starts with `Bearer+` or `Bearer ` is sent unchanged; a bare token gets
@@ -80,13 +84,17 @@ impl TokenState {
         *self.last_ok.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
-    /// True when the session should be refreshed before the next call.
-    pub fn is_stale(&self) -> bool {
+    /// How long since the last successful call (or refresh).
+    pub fn idle_for(&self) -> Duration {
         self.last_ok
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .elapsed()
-            > REFRESH_AFTER
+    }
+
+    /// True when the session should be refreshed before the next call.
+    pub fn is_stale(&self) -> bool {
+        self.idle_for() > REFRESH_AFTER
     }
 }
 

@@ -96,6 +96,29 @@ impl Client {
         self.call_one_pass(call, ctx, |_| None).await
     }
 
+    /// Refreshes a user-token session that has seen no successful call for `idle` (a call
+    /// renews the vendor's sliding expiry; an idle session dies after 20 minutes). No call for
+    /// app signing or a session used recently.
+    pub async fn keep_alive(&self, idle: Duration, ctx: &CallContext) -> Result<()> {
+        let Auth::Token(state) = &self.auth else {
+            return Ok(());
+        };
+        if state.idle_for() < idle {
+            return Ok(());
+        }
+        let (_, generation) = state.current();
+        let trace = trace_id(ctx.request_id.as_deref());
+        self.refresh(state, generation, &trace).await.map_err(|e| {
+            e.in_account(self.account.as_str(), Provider::Koodrive)
+                .with_operation("keep_alive")
+        })
+    }
+
+    /// True when the session is refreshed by [`Self::keep_alive`] (user-token auth).
+    pub fn has_session(&self) -> bool {
+        matches!(self.auth, Auth::Token(_))
+    }
+
     /// [`Client::call`] with a one-pass decoder: `one_pass` may read a 2xx answer's envelope
     /// and content in a single pass (a list page is 50–100 KB); it returns `None` whenever it
     /// is not sure (an error envelope, an odd record), and the answer then goes through the
@@ -289,7 +312,7 @@ impl Client {
             Checked::Raw(body) => decode_checked(&body)?,
         };
         let new = body
-            .access_token
+            .into_access_token()
             .ok_or_else(|| Error::upstream_protocol("session refresh answer has no accessToken"))?;
         state.replace(Secret::new(new));
         tracing::debug!(account = %self.account, "KooDrive session refreshed");

@@ -211,13 +211,52 @@ pub struct ShareSubResponse {
     pub message: Option<String>,
 }
 
-/// `POST /session/refresh` response body.
-#[derive(Debug, Default, Deserialize)]
+/// `POST /session/refresh` response body. The documented refresh answer has `accessToken` at
+/// the top level; the sibling session APIs moved it under `data` (current `createSession`) or
+/// `data.sessionInfo` (carrier): every form is read (`vendors/koodrive.md` §6.1). No `Debug`:
+/// it holds a token.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshResponse {
     /// The new token, already prefixed (`Bearer+…`).
     #[serde(default, deserialize_with = "lenient::string_opt")]
-    pub access_token: Option<String>,
+    access_token: Option<String>,
+    /// `{accessToken}` or `{sessionInfo: {accessToken}}`.
+    #[serde(default)]
+    data: Option<RefreshData>,
+}
+
+/// The `data` of a refresh answer in the newer forms.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshData {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    access_token: Option<String>,
+    #[serde(default)]
+    session_info: Option<SessionInfo>,
+}
+
+/// `data.sessionInfo` of the carrier form.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionInfo {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    access_token: Option<String>,
+}
+
+impl RefreshResponse {
+    /// The new token, from whichever documented place holds a non-blank one.
+    pub fn into_access_token(self) -> Option<String> {
+        let data = self.data.unwrap_or_default();
+        [
+            self.access_token,
+            data.access_token,
+            data.session_info.and_then(|s| s.access_token),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.trim().is_empty())
+    }
 }
 
 /// `POST /share` request body.
@@ -295,6 +334,37 @@ pub struct CancelBody<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresh_answers_in_every_documented_form() {
+        let token = |body: &str| {
+            serde_json::from_str::<RefreshResponse>(body)
+                .expect("decodes")
+                .into_access_token()
+        };
+        let t = Some("Bearer+013b4daf".to_owned());
+        // The refresh example; the current createSession form; the carrier form.
+        assert_eq!(
+            token(r#"{"accessToken":"Bearer+013b4daf","code":0,"msg":"success"}"#),
+            t
+        );
+        assert_eq!(
+            token(
+                r#"{"code":0,"msg":"ok","data":{"accessToken":"Bearer+013b4daf","sessionId":"s"}}"#
+            ),
+            t
+        );
+        assert_eq!(
+            token(r#"{"code":"0","data":{"sessionInfo":{"accessToken":"Bearer+013b4daf"}}}"#),
+            t
+        );
+        assert_eq!(
+            token(r#"{"accessToken":"","data":{"accessToken":"Bearer+013b4daf"}}"#),
+            t
+        );
+        assert_eq!(token(r#"{"code":0,"msg":"success"}"#), None);
+        assert_eq!(token(r#"{"code":0,"data":null}"#), None);
+    }
 
     fn takes_one_pass(body: &str) -> bool {
         matches!(

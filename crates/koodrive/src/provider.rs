@@ -21,7 +21,7 @@ use unishare_core::retry::Idempotency;
 use unishare_core::{
     AccountName, Audience, AudienceSet, CallContext, Capabilities, CreateShare, Error, ErrorKind,
     Page, PageCursor, PasswordRule, Patch, PermissionsInput, Provider, Result, RevokeOutcome,
-    Share, ShareProvider, SourceForm, SourceInput, UpdateShare,
+    Share, ShareProvider, SourceForm, SourceInput, SourceKind, UpdateShare,
 };
 
 /// What KooDrive can do (vendor doc §3, §5), as data.
@@ -80,6 +80,16 @@ impl fmt::Debug for KooDriveProvider {
 }
 
 impl KooDriveProvider {
+    /// Refreshes a user-token session that has been idle for `idle` or longer (what
+    /// [`ShareProvider::keep_alive`] does with 15 minutes); nothing for app signing.
+    pub async fn keep_alive_if_idle_for(
+        &self,
+        idle: std::time::Duration,
+        ctx: &CallContext,
+    ) -> Result<()> {
+        self.client.keep_alive(idle, ctx).await
+    }
+
     /// Validates the configuration and builds the provider (no network call).
     pub fn new(config: KooDriveConfig) -> Result<Self> {
         if !(1..=MAX_PAGE_SIZE).contains(&config.page_size) {
@@ -194,7 +204,11 @@ impl KooDriveProvider {
         };
         let resp: CancelResponse = self.client.call(&call, ctx).await?;
         let mut out = HashMap::new();
-        for sub in resp.sub_response_list.unwrap_or_default() {
+        let subs = resp.sub_response_list.unwrap_or_default();
+        // Without per-id results the call's own `code: 0` is the only answer: all cancelled.
+        // With them, an id the vendor left out is not confirmed gone.
+        let per_id = !subs.is_empty();
+        for sub in subs {
             let Some(id) = sub.share_id else { continue };
             let msg = sub.msg.or(sub.message);
             let result = match &sub.code {
@@ -205,6 +219,19 @@ impl KooDriveProvider {
                 }
             };
             out.insert(id.to_string(), result);
+        }
+        if per_id {
+            for id in chunk {
+                out.entry(id.clone()).or_insert_with(|| {
+                    Err(self.ctx_err(
+                        Error::upstream_protocol(
+                            "KooDrive's cancel answer listed other shares but not this one: \
+                             not confirmed revoked",
+                        ),
+                        "revoke",
+                    ))
+                });
+            }
         }
         Ok(out)
     }
@@ -282,6 +309,17 @@ fn audience_ids(vendor: &Map<String, Value>) -> Result<AudienceIds> {
 impl ShareProvider for KooDriveProvider {
     fn provider(&self) -> Provider {
         Provider::Koodrive
+    }
+
+    fn keep_alive_interval(&self) -> Option<std::time::Duration> {
+        self.client
+            .has_session()
+            .then_some(crate::auth::KEEP_ALIVE_EVERY)
+    }
+
+    async fn keep_alive(&self, ctx: &CallContext) -> Result<()> {
+        self.keep_alive_if_idle_for(crate::auth::REFRESH_AFTER, ctx)
+            .await
     }
 
     fn account(&self) -> &AccountName {
@@ -393,16 +431,35 @@ impl ShareProvider for KooDriveProvider {
                 op,
             ));
         };
-        match self.fetch(&share_id, op, ctx).await {
-            Ok(share) => Ok(share),
-            Err(e) => {
-                // The link exists: answer with what the create response says rather than fail
-                // (a caller retrying a failed create would make a second link).
+        // What the create answer and the request say: neither the answer nor the detail lists
+        // the files or the space, but the request named them (one file → `file`, more →
+        // `multiple`, as the list maps them).
+        let known = {
+            let mut created: ShareByMeLink = serde_json::from_value(raw).unwrap_or_default();
+            created.scope = created.scope.or(Some(Value::from(body.scope)));
+            created.container_id = created.container_id.or(Some(body.container_id.into()));
+            mapping::map_link(&self.account, created, Utc::now()).map(|mut s| {
+                if s.source.kind == SourceKind::Unknown {
+                    s.source.kind = match file_ids.len() {
+                        0 => SourceKind::Unknown,
+                        1 => SourceKind::File,
+                        _ => SourceKind::Multiple,
+                    };
+                }
+                s
+            })
+        };
+        match (self.fetch(&share_id, op, ctx).await, known) {
+            (Ok(mut share), Ok(known)) => {
+                share.fill_unreported(&known);
+                Ok(share)
+            }
+            (Ok(share), Err(_)) => Ok(share),
+            // The link exists: answer with what the create response says rather than fail
+            // (a caller retrying a failed create would make a second link).
+            (Err(e), known) => {
                 tracing::warn!(account = %self.account, share_id = %share_id, error = %e, "reading back a created KooDrive share failed; answering from the create response");
-                let mut created: ShareByMeLink = serde_json::from_value(raw).unwrap_or_default();
-                created.scope = created.scope.or(Some(Value::from(body.scope)));
-                created.container_id = created.container_id.or(Some(body.container_id.into()));
-                mapping::map_link(&self.account, created, Utc::now()).map_err(|_| e)
+                known.map_err(|_| e)
             }
         }
     }
@@ -445,8 +502,13 @@ impl ShareProvider for KooDriveProvider {
             body: Some(self.json(&body, op)?),
             idempotency: Idempotency::Idempotent,
         };
-        let _: Value = self.client.call(&call, ctx).await?;
-        self.fetch(native_id, op, ctx).await
+        let answer: ShareLinkResponse = self.client.call(&call, ctx).await?;
+        let mut share = self.fetch(native_id, op, ctx).await?;
+        // The update answer's `shareLink` has the counters the detail lacks (§3.3, §3.4).
+        if let Ok(updated) = self.map_detail(answer, op) {
+            share.fill_unreported(&updated);
+        }
+        Ok(share)
     }
 
     async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>> {

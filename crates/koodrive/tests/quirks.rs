@@ -672,3 +672,83 @@ async fn bad_configuration_is_rejected() {
         );
     }
 }
+
+#[tokio::test]
+async fn revoke_trusts_per_id_results_and_flags_ids_left_out() {
+    let sim = sim(0).await;
+    let p = provider(&sim, Method::App);
+    let ids = vec![
+        "1689759841444195840".to_owned(),
+        "1689759841444195841".to_owned(),
+    ];
+    // The documented answer shape, listing only the first id.
+    sim.faults().inject(
+        "cancel",
+        ok_body(json!({
+            "subResponseList": [{"shareId": "1689759841444195840", "code": 0, "msg": "success"}],
+            "code": 0, "msg": "Success."
+        })),
+        Some(1),
+    );
+    let out = p.revoke(&ids, &ctx()).await.unwrap();
+    assert!(out[0].result.is_ok(), "{:?}", out[0].result);
+    let e = out[1].result.as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UpstreamProtocol);
+    assert!(e.message().contains("not confirmed"), "{e}");
+    // No per-id list at all: the call's `code: 0` answers for every id.
+    sim.faults().inject(
+        "cancel",
+        ok_body(json!({"code": "0", "msg": "Success."})),
+        Some(1),
+    );
+    let out = p.revoke(&ids, &ctx()).await.unwrap();
+    assert!(out.iter().all(|o| o.result.is_ok()), "{out:?}");
+}
+
+#[tokio::test]
+async fn an_idle_token_session_is_kept_alive_and_app_signing_needs_nothing() {
+    let sim = sim(1).await;
+    let p = provider(&sim, Method::Token);
+    assert!(p.keep_alive_interval().is_some());
+    // Used just now (built, nothing idle): no call.
+    p.keep_alive(&ctx()).await.expect("nothing due");
+    assert_eq!(sim.counters().get("session_refresh"), 0);
+    // Idle long enough: one refresh, and the refreshed token works.
+    p.keep_alive_if_idle_for(Duration::ZERO, &ctx())
+        .await
+        .expect("refresh");
+    assert_eq!(sim.counters().get("session_refresh"), 1);
+    p.list_page(None, &ctx())
+        .await
+        .expect("list with the new token");
+    assert_eq!(sim.counters().get("session_refresh"), 1);
+
+    let app = provider(&sim, Method::App);
+    assert!(app.keep_alive_interval().is_none());
+    app.keep_alive_if_idle_for(Duration::ZERO, &ctx())
+        .await
+        .expect("no session");
+    assert_eq!(sim.counters().get("session_refresh"), 1);
+}
+
+#[tokio::test]
+async fn update_reports_the_counters_of_its_answer_which_the_detail_lacks() {
+    let sim = sim(20).await;
+    let p = provider(&sim, Method::App);
+    let listed = p.list_page(None, &ctx()).await.expect("list").shares;
+    let s = listed
+        .iter()
+        .find(|s| s.stats.views.is_some() && s.status == ShareStatus::Active)
+        .expect("a listed share with counters");
+    // The detail (`ShareByMeLinkDetail`) has no counters: a plain read cannot know them.
+    let detail = p.get(&s.native_id, &ctx()).await.expect("get");
+    assert_eq!(detail.stats, Default::default());
+    // The update answer's `shareLink` has them (typed String).
+    let req = UpdateShare {
+        comment: Patch::Set("renamed".into()),
+        ..UpdateShare::default()
+    };
+    let updated = p.update(&s.native_id, &req, &ctx()).await.expect("update");
+    assert_eq!(updated.comment.as_deref(), Some("renamed"));
+    assert_eq!(updated.stats, s.stats);
+}

@@ -65,8 +65,7 @@ pub async fn get(
     let ctx = CallContext::with_request_id(current_request_id());
     match account.provider.get(id.native_id(), &ctx).await {
         Ok(share) => {
-            let share = Arc::new(share);
-            account.apply(vec![Arc::clone(&share)], vec![]);
+            let share = account.apply_read(share);
             Ok(Json(share.view(reveal)).into_response())
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {

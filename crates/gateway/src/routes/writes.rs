@@ -63,9 +63,7 @@ fn record_write(
         operation,
         &result.as_ref().map(|_| ()),
     );
-    let share = Arc::new(result?);
-    account.apply(vec![Arc::clone(&share)], vec![]);
-    Ok(share)
+    Ok(account.apply_read(result?))
 }
 
 /// `PATCH /v1/shares/{id}` → 200 + share.

@@ -454,7 +454,7 @@ async fn update(
     };
     let now = Utc::now();
     let render = Render {
-        string_counters: true, // the update answer types the counters as String
+        string_counters: true, // unused by the detail form: the counters are added below
         detail: true,
     };
     let link = {
@@ -477,7 +477,21 @@ async fn update(
         if perm.is_some() {
             share.permission = perm;
         }
-        share.to_json(render)
+        let mut link = share.to_json(render);
+        // Unlike the detail, the update answer's `shareLink` has the counters, typed String
+        // (vendors/koodrive.md §3.4).
+        if let Value::Object(l) = &mut link {
+            for (k, v) in [
+                ("viewCnt", share.view_cnt),
+                ("downloadCnt", share.download_cnt),
+                ("saveCnt", share.save_cnt),
+            ] {
+                if let Some(n) = v {
+                    l.insert(k.into(), json!(n.to_string()));
+                }
+            }
+        }
+        link
     };
     let mut out = Map::new();
     out.insert("shareLink".into(), link);

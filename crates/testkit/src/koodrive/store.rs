@@ -232,16 +232,8 @@ impl SimShare {
             m.insert("users".into(), named(&self.user_ids, "user"));
             m.insert("depts".into(), named(&self.dept_ids, "dept"));
             m.insert("groups".into(), named(&self.group_ids, "group"));
-            // The detail object has no `files` in the docs; the simulator adds them so that a
-            // detail maps to the same source as the list entry.
-            let files: Vec<Value> = self
-                .files
-                .iter()
-                .map(
-                    |f| json!({"id": f.id, "fileName": f.name, "mimeType": f.mime, "size": f.size}),
-                )
-                .collect();
-            m.insert("files".into(), Value::Array(files));
+            // `ShareByMeLinkDetail` (vendors/koodrive.md §3.3) has no files, no counters and
+            // no space: what a client knows of those comes from the list.
         }
         m.insert("displayName".into(), json!(self.display_name));
         if let Some((preview, edit, download)) = self.permission {
@@ -259,6 +251,9 @@ impl SimShare {
         m.insert("status".into(), json!(self.status));
         if let Some(c) = &self.comment {
             m.insert("comment".into(), json!(c));
+        }
+        if r.detail {
+            return Value::Object(m);
         }
         for (k, v) in [
             ("viewCnt", self.view_cnt),
