@@ -10,6 +10,11 @@
 //! loadbench burst --url URL --n N      N concurrent GETs at once; prints statuses and times
 //! loadbench export --url URL           reads a streamed export; prints lines, bytes, seconds
 //! loadbench walk --base URL            walks every page of /v1/shares?limit=1000 with cursors
+//! loadbench wait-ready --url URL --every-ms N
+//!                                      polls URL over one kept-alive connection until it
+//!                                      answers 200 (a new connection per poll costs the
+//!                                      gateway ~0.4 ms of CPU, which the cold-start figures
+//!                                      would count); gives up after 5 minutes
 //! loadbench vendor-crawl --cloudreve URL --koodrive URL
 //!                                      crawls both simulators' share lists directly, both at
 //!                                      once and page after page as the gateway does, reading
@@ -60,10 +65,19 @@ async fn main() {
         }
         Some("export") => export(&need(&args, "--url")).await,
         Some("walk") => walk(&need(&args, "--base")).await,
+        Some("wait-ready") => {
+            wait_ready(
+                &need(&args, "--url"),
+                need(&args, "--every-ms").parse().expect("--every-ms"),
+            )
+            .await
+        }
         Some("vendor-crawl") => {
             vendor_crawl(&need(&args, "--cloudreve"), &need(&args, "--koodrive")).await
         }
-        _ => Err("usage: loadbench sims|baseline|burst|export|walk|vendor-crawl ...".into()),
+        _ => Err(
+            "usage: loadbench sims|baseline|burst|export|walk|wait-ready|vendor-crawl ...".into(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("loadbench: {e}");
@@ -282,6 +296,24 @@ async fn get_page(req: reqwest::RequestBuilder) -> Result<bytes::Bytes, String> 
         return Err(format!("HTTP {}", resp.status()));
     }
     resp.bytes().await.map_err(|e| e.to_string())
+}
+
+async fn wait_ready(url: &str, every_ms: u64) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        match client.get(url).send().await {
+            Ok(resp) if resp.status().as_u16() == 200 => return Ok(()),
+            // Read the body so that the connection goes back to the pool.
+            Ok(resp) => drop(resp.bytes().await),
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(every_ms)).await;
+    }
+    Err(format!("{url} not ready after 5 minutes"))
 }
 
 async fn vendor_crawl(cloudreve: &str, koodrive: &str) -> Result<(), String> {
