@@ -454,7 +454,7 @@ async fn update(
     };
     let now = Utc::now();
     let render = Render {
-        string_counters: true, // unused by the detail form: the counters are added below
+        string_counters: false, // the detail form has no counters; they are added below
         detail: true,
     };
     let link = {
@@ -481,15 +481,7 @@ async fn update(
         // Unlike the detail, the update answer's `shareLink` has the counters, typed String
         // (vendors/koodrive.md §3.4).
         if let Value::Object(l) = &mut link {
-            for (k, v) in [
-                ("viewCnt", share.view_cnt),
-                ("downloadCnt", share.download_cnt),
-                ("saveCnt", share.save_cnt),
-            ] {
-                if let Some(n) = v {
-                    l.insert(k.into(), json!(n.to_string()));
-                }
-            }
+            share.insert_counters(l, true);
         }
         link
     };

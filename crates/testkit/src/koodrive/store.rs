@@ -255,17 +255,22 @@ impl SimShare {
         if r.detail {
             return Value::Object(m);
         }
+        self.insert_counters(&mut m, strings);
+        m.insert("containerId".into(), json!(self.container_id));
+        m.insert("containerName".into(), json!(self.container_name));
+        Value::Object(m)
+    }
+
+    /// Adds `viewCnt`, `downloadCnt` and `saveCnt` (those the share has), as strings or numbers.
+    pub fn insert_counters(&self, m: &mut Map<String, Value>, as_string: bool) {
         for (k, v) in [
             ("viewCnt", self.view_cnt),
             ("downloadCnt", self.download_cnt),
             ("saveCnt", self.save_cnt),
         ] {
-            if let Some(v) = counter(v, strings) {
+            if let Some(v) = counter(v, as_string) {
                 m.insert(k.into(), v);
             }
         }
-        m.insert("containerId".into(), json!(self.container_id));
-        m.insert("containerName".into(), json!(self.container_name));
-        Value::Object(m)
     }
 }
