@@ -62,6 +62,12 @@ pub enum PasswordRule {
         /// Required length.
         len: usize,
     },
+    /// 1 to `max` characters of any kind; the vendor's own, configurable password policy
+    /// decides the rest and its refusal comes back as `invalid_request` (Nextcloud).
+    ServerPolicy {
+        /// Longest accepted.
+        max: usize,
+    },
 }
 
 impl PasswordRule {
@@ -80,6 +86,9 @@ impl PasswordRule {
                     "password must be exactly {len} ASCII letters or digits"
                 )))
             }
+            PasswordRule::ServerPolicy { max } if n == 0 || n > max => Err(Error::invalid_request(
+                format!("password must be 1 to {max} characters"),
+            )),
             _ => Ok(()),
         }
     }

@@ -23,6 +23,8 @@ pub enum Provider {
     Cloudreve,
     /// Huawei KooDrive OpenAPI.
     Koodrive,
+    /// Nextcloud or ownCloud 10 (OCS Share API).
+    Nextcloud,
 }
 
 impl Provider {
@@ -31,11 +33,12 @@ impl Provider {
         match self {
             Provider::Cloudreve => "cloudreve",
             Provider::Koodrive => "koodrive",
+            Provider::Nextcloud => "nextcloud",
         }
     }
 
     /// Every provider, in a stable order.
-    pub const ALL: [Provider; 2] = [Provider::Cloudreve, Provider::Koodrive];
+    pub const ALL: [Provider; 3] = [Provider::Cloudreve, Provider::Koodrive, Provider::Nextcloud];
 }
 
 impl std::fmt::Display for Provider {
@@ -50,8 +53,9 @@ impl std::str::FromStr for Provider {
         match s {
             "cloudreve" => Ok(Provider::Cloudreve),
             "koodrive" => Ok(Provider::Koodrive),
+            "nextcloud" => Ok(Provider::Nextcloud),
             other => Err(crate::Error::invalid_request(format!(
-                "unknown provider {other:?}: expected \"cloudreve\" or \"koodrive\""
+                "unknown provider {other:?}: expected \"cloudreve\", \"koodrive\" or \"nextcloud\""
             ))),
         }
     }
