@@ -2,7 +2,7 @@
 //!
 //! Test infrastructure shared by every crate's tests, the benches and `unishare demo`:
 //!
-//! - [`cloudreve`] and [`koodrive`]: in-process simulators of each vendor's share API, faithful
+//! - [`cloudreve`], [`koodrive`] and [`nextcloud`]: in-process simulators of each vendor's share API, faithful
 //!   to `shared/vendors/` (shapes, codes, quirks), seedable, with request counters;
 //! - [`faults`]: per-route fault injection and request counters used by both simulators;
 //! - [`behavior`]: the provider behavior suite, run against every `ShareProvider`.
@@ -12,3 +12,4 @@ pub mod behavior;
 pub mod cloudreve;
 pub mod faults;
 pub mod koodrive;
+pub mod nextcloud;
