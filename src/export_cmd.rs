@@ -171,7 +171,7 @@ pub struct ExportArgs {
     /// Only this account (repeatable).
     #[arg(long)]
     pub account: Vec<String>,
-    /// Only this provider (cloudreve, koodrive).
+    /// Only this provider (cloudreve, koodrive, nextcloud).
     #[arg(long)]
     pub provider: Option<String>,
     /// Only this status (repeatable: active, expired, source_deleted, invalid).

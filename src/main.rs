@@ -39,7 +39,8 @@ enum Command {
         #[arg(long, env = "UNISHARE_CONFIG")]
         config: Option<PathBuf>,
     },
-    /// Run the gateway over built-in Cloudreve and KooDrive simulators (no credentials).
+    /// Run the gateway over built-in Cloudreve, KooDrive and Nextcloud simulators (no
+    /// credentials).
     Demo {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:8080")]

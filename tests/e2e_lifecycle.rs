@@ -59,7 +59,7 @@ async fn check_config_validates_and_probes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("2 account(s), 3 API key(s)"), "{stdout}");
+    assert!(stdout.contains("3 account(s), 3 API key(s)"), "{stdout}");
 
     let out = unishare(&[
         "check-config",
@@ -74,7 +74,9 @@ async fn check_config_validates_and_probes() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("hq (cloudreve): ok") && stdout.contains("cn (koodrive): ok"),
+        stdout.contains("hq (cloudreve): ok")
+            && stdout.contains("cn (koodrive): ok")
+            && stdout.contains("nc (nextcloud): ok"),
         "{stdout}"
     );
 

@@ -29,7 +29,7 @@ async fn full_walks_return_every_share_exactly_once_for_every_sort_and_order() {
         .iter()
         .map(|a| a["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["fresh", "fresh"]);
+    assert_eq!(states, ["fresh", "fresh", "fresh"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

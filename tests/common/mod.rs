@@ -9,16 +9,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
+use unishare_testkit::nextcloud::{NextcloudSim, NextcloudSimConfig};
 
 /// Keys used by the tests (inline keys are at least 16 characters).
 pub const ADMIN_KEY: &str = "admin-key-0123456789";
 pub const READER_KEY: &str = "reader-key-0123456789";
 pub const HQ_ONLY_KEY: &str = "hq-only-key-0123456789";
 
-/// Both simulators.
+/// The three simulators.
 pub struct Vendors {
     pub cloudreve: CloudreveSim,
     pub koodrive: KooDriveSim,
+    pub nextcloud: NextcloudSim,
 }
 
 pub async fn vendors(shares: usize) -> Vendors {
@@ -39,13 +41,21 @@ pub async fn vendors_with(shares: usize, short_pages: f64) -> Vendors {
     })
     .await
     .expect("koodrive simulator");
+    let nextcloud = NextcloudSim::start(NextcloudSimConfig {
+        seed_shares: shares,
+        zone_offset_secs: 7200,
+        ..Default::default()
+    })
+    .await
+    .expect("nextcloud simulator");
     Vendors {
         cloudreve,
         koodrive,
+        nextcloud,
     }
 }
 
-/// A config over both simulators, with three API keys (or none when `keys` is false).
+/// A config over the three simulators, with three API keys (or none when `keys` is false).
 pub fn config(v: &Vendors, keys: bool, extra: &str) -> String {
     let mut s = format!(
         r#"
@@ -64,9 +74,17 @@ name = "cn"
 provider = "koodrive"
 base_url = "{}"
 auth = {{ method = "app", app_id = "demo-app", app_secret = "demo-app-secret", user_id = "1505084218764547200" }}
+
+[[accounts]]
+name = "nc"
+provider = "nextcloud"
+base_url = "{}"
+server_timezone = "+02:00"
+auth = {{ method = "app_password", user = "alice", app_password = "Xq7pL-wN2mK-8vRtY-3sZaB-c4DeF" }}
 "#,
         v.cloudreve.base_url(),
-        v.koodrive.base_url()
+        v.koodrive.base_url(),
+        v.nextcloud.base_url()
     );
     if keys {
         s.push_str(&format!(
@@ -236,6 +254,12 @@ pub fn all_ids(v: &Vendors) -> Vec<String> {
                 .share_ids()
                 .into_iter()
                 .map(|i| format!("cn:{i}")),
+        )
+        .chain(
+            v.nextcloud
+                .link_ids()
+                .into_iter()
+                .map(|i| format!("nc:{i}")),
         )
         .collect();
     ids.sort();

@@ -57,6 +57,7 @@ fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) 
     let native = match provider {
         Provider::Cloudreve => format!("c{n:07x}"),
         Provider::Koodrive => format!("15050842{:011}", n),
+        Provider::Nextcloud => n.to_string(),
     };
     let mut vendor = Map::new();
     vendor.insert("scope".into(), json!(1));

@@ -88,7 +88,7 @@ pub struct UpstreamSection {
 pub struct AccountSection {
     /// Account name, `[a-z0-9_-]{1,64}`.
     pub name: String,
-    /// `cloudreve` or `koodrive`.
+    /// `cloudreve`, `koodrive` or `nextcloud`.
     pub provider: String,
     /// The vendor's base URL.
     pub base_url: String,
@@ -104,6 +104,10 @@ pub struct AccountSection {
     /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
     #[serde(default)]
     pub rate_limit: Option<String>,
+    /// Nextcloud only: the zone the server writes expiry dates in, `"UTC"` (default) or an
+    /// offset such as `"+02:00"`.
+    #[serde(default)]
+    pub server_timezone: Option<String>,
 }
 
 /// `[[api_keys]]` as written.
@@ -264,6 +268,15 @@ pub enum AccountAuth {
         token: Secret,
         /// The session id.
         session_id: Secret,
+    },
+    /// Nextcloud login name + app password (HTTP basic).
+    NextcloudAppPassword {
+        /// Login name.
+        user: String,
+        /// App password.
+        app_password: Secret,
+        /// The zone of the server's expiry dates.
+        zone: unishare_nextcloud::ServerZone,
     },
 }
 
@@ -470,6 +483,12 @@ impl RawConfig {
                 ),
                 None => None,
             };
+            if a.server_timezone.is_some() && provider != Provider::Nextcloud {
+                return Err(at(
+                    &key("server_timezone"),
+                    "is only for provider \"nextcloud\"".into(),
+                ));
+            }
             let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
             let method = table.take_plain("method")?;
             let auth = match (provider, method.as_str()) {
@@ -489,10 +508,21 @@ impl RawConfig {
                     token: take_secret(&mut table, "token")?,
                     session_id: take_secret(&mut table, "session_id")?,
                 },
+                (Provider::Nextcloud, "app_password") => AccountAuth::NextcloudAppPassword {
+                    user: table.take_plain("user")?,
+                    app_password: take_secret(&mut table, "app_password")?,
+                    zone: match &a.server_timezone {
+                        Some(z) => z.parse().map_err(|e: unishare_core::Error| {
+                            at(&key("server_timezone"), e.message().to_owned())
+                        })?,
+                        None => unishare_nextcloud::ServerZone::UTC,
+                    },
+                },
                 (p, m) => {
                     let allowed = match p {
                         Provider::Cloudreve => "\"password\" or \"token\"",
                         Provider::Koodrive => "\"app\" or \"token\"",
+                        Provider::Nextcloud => "\"app_password\"",
                     };
                     return Err(at(
                         &key("auth.method"),

@@ -1,4 +1,4 @@
-//! `unishare demo`: simulated Cloudreve and KooDrive accounts with seeded shares, the gateway in
+//! `unishare demo`: simulated Cloudreve, KooDrive and Nextcloud accounts with seeded shares, the gateway in
 //! front of them, and ready-to-paste commands. No credentials, nothing to install.
 
 use crate::config::{Config, RawConfig};
@@ -8,6 +8,7 @@ use figment::Figment;
 use std::net::SocketAddr;
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
+use unishare_testkit::nextcloud::{NextcloudSim, NextcloudSimConfig};
 
 /// The demo configuration (`config/demo.toml`), with simulator URLs filled in at start.
 pub const DEMO_TOML: &str = include_str!("../../../config/demo.toml");
@@ -18,9 +19,11 @@ pub struct DemoVendors {
     pub cloudreve: CloudreveSim,
     /// The KooDrive simulator.
     pub koodrive: KooDriveSim,
+    /// The Nextcloud simulator (server zone UTC, like the demo account's default).
+    pub nextcloud: NextcloudSim,
 }
 
-/// Starts both simulators with `shares` seeded shares each.
+/// Starts the three simulators with `shares` seeded shares each.
 pub async fn start_vendors(shares: usize) -> std::io::Result<DemoVendors> {
     let cloudreve = CloudreveSim::start(CloudreveSimConfig {
         seed_shares: shares,
@@ -32,9 +35,15 @@ pub async fn start_vendors(shares: usize) -> std::io::Result<DemoVendors> {
         ..KooDriveSimConfig::default()
     })
     .await?;
+    let nextcloud = NextcloudSim::start(NextcloudSimConfig {
+        seed_shares: shares,
+        ..NextcloudSimConfig::default()
+    })
+    .await?;
     Ok(DemoVendors {
         cloudreve,
         koodrive,
+        nextcloud,
     })
 }
 
@@ -48,6 +57,7 @@ pub fn demo_config(vendors: &DemoVendors, listen: SocketAddr) -> Result<Config, 
     for account in &mut raw.accounts {
         account.base_url = match account.provider.as_str() {
             "cloudreve" => vendors.cloudreve.base_url(),
+            "nextcloud" => vendors.nextcloud.base_url(),
             _ => vendors.koodrive.base_url(),
         };
     }
@@ -77,10 +87,12 @@ fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
         "\nunishare demo is running on {base}\n\
          \n  simulated Cloudreve  (account \"hq\"): {} with {shares} shares\
          \n  simulated KooDrive   (account \"cn\"): {} with {shares} shares\
+         \n  simulated Nextcloud  (account \"nc\"): {} with {shares} links (expired ones are deleted by the server when listed)\
          \n\nTry:\n\
          \n  curl -s '{base}/v1/shares?limit=5' | jq .\
          \n  curl -s '{base}/v1/shares?sort=views&order=desc&limit=10' | jq '.shares[] | {{id, name, stats}}'\
          \n  curl -s '{base}/v1/shares?status=expired&provider=koodrive&limit=5' | jq .\
+         \n  curl -s '{base}/v1/shares?account=nc&password_protected=true&limit=5' | jq .\
          \n  curl -s '{base}/v1/shares?q=report&password_protected=true' | jq '.total'\
          \n  curl -s '{base}/v1/accounts' | jq .\
          \n  curl -s '{base}/v1/shares/hq:<id>' | jq .\
@@ -92,5 +104,6 @@ fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
          \n\nPress Ctrl-C to stop.\n",
         vendors.cloudreve.base_url(),
         vendors.koodrive.base_url(),
+        vendors.nextcloud.base_url(),
     );
 }

@@ -8,6 +8,7 @@ use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
 use unishare_core::retry::{BreakerConfig, RetryPolicy};
 use unishare_core::{Error, Provider, ShareProvider};
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
+use unishare_nextcloud::{NextcloudAuth, NextcloudConfig, NextcloudProvider};
 
 /// The upstream call policy of one account, from `[upstream]` and the account's limits. All
 /// attempts of one call end before `request_timeout` (less a margin for the answer), so that a
@@ -97,6 +98,23 @@ pub fn build(
                 page_size,
             })?)
         }
+        (
+            AccountAuth::NextcloudAppPassword {
+                user,
+                app_password,
+                zone,
+            },
+            Provider::Nextcloud,
+        ) => Arc::new(NextcloudProvider::new(NextcloudConfig {
+            account: account.name.clone(),
+            base_url: account.base_url.clone(),
+            auth: NextcloudAuth::AppPassword {
+                user: user.clone(),
+                app_password: app_password.clone(),
+            },
+            zone: *zone,
+            policy: policy.clone(),
+        })?),
         (_, p) => {
             return Err(Error::internal(format!(
                 "account {}: auth method does not match provider {p}",

@@ -19,6 +19,7 @@ fn load(jail: &Jail, toml: &str) -> Result<Config, String> {
 fn set_example_env(jail: &mut Jail) {
     jail.set_env("HQ_CLOUDREVE_PASSWORD", "pw-from-env");
     jail.set_env("CN_KD_SECRET", "kd-secret-from-env");
+    jail.set_env("NC_APP_PASSWORD", "nc-app-password-from-env");
     jail.set_env("UNISHARE_CURSOR_SECRET", "cursor-secret");
     jail.set_env("UNISHARE_OPS_KEY", "ops-key-0123456789abcdef");
 }
@@ -28,8 +29,20 @@ fn the_example_config_loads_with_its_secrets_from_the_environment() {
     Jail::expect_with(|jail| {
         set_example_env(jail);
         let c = load(jail, EXAMPLE).map_err(figment::Error::from)?;
-        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.accounts.len(), 3);
         assert_eq!(c.api_keys.len(), 2);
+        match &c.accounts[2].auth {
+            AccountAuth::NextcloudAppPassword {
+                user,
+                app_password,
+                zone,
+            } => {
+                assert_eq!(user, "ops");
+                assert_eq!(app_password.expose(), "nc-app-password-from-env");
+                assert_eq!(*zone, unishare_nextcloud::ServerZone::UTC);
+            }
+            other => panic!("unexpected auth {other:?}"),
+        }
         assert_eq!(c.cache.ttl, Duration::from_secs(30));
         assert_eq!(c.cache.max_stale, Duration::from_secs(600));
         match &c.accounts[0].auth {
@@ -44,6 +57,7 @@ fn the_example_config_loads_with_its_secrets_from_the_environment() {
         for secret in [
             "pw-from-env",
             "kd-secret-from-env",
+            "nc-app-password-from-env",
             "cursor-secret",
             "ops-key-0123456789abcdef",
         ] {
@@ -115,6 +129,10 @@ fn errors_name_the_key_and_the_file() {
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", colour = "red" }"#), "accounts[0].auth.colour"),
         (account("hq", "koodrive", r#"{ method = "app", app_id = "a", app_secret = "s" }"#), "accounts[0].auth.user_id"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_file = "/nonexistent/pw" }"#), "accounts[0].auth.password_file"),
+        (account("nc", "nextcloud", r#"{ method = "app_password", user = "u" }"#), "accounts[0].auth.app_password"),
+        (account("nc", "nextcloud", r#"{ method = "token", token = "t" }"#), "accounts[0].auth.method"),
+        (account("nc", "nextcloud", r#"{ method = "app_password", user = "u", app_password = "p" }"#).replace("provider =", "server_timezone = \"Europe/Berlin\"\nprovider ="), "accounts[0].server_timezone"),
+        (account("hq", "cloudreve", CR_AUTH).replace("provider =", "server_timezone = \"+02:00\"\nprovider ="), "accounts[0].server_timezone"),
         ("[cache]\nttl = \"soon\"\n".to_string(), "cache.ttl"),
         ("[cache]\nttl = \"10m\"\nmax_stale = \"1m\"\n".to_string(), "cache.max_stale"),
         ("[cache]\nbogus = 1\n".to_string(), "bogus"),
@@ -172,7 +190,7 @@ fn the_docker_and_demo_configs_load() {
         assert_eq!(c.accounts[0].base_url, "http://cloudreve:5212");
         assert_eq!(c.api_keys.len(), 1);
         let demo = load(jail, unishare_gateway::demo::DEMO_TOML).map_err(figment::Error::from)?;
-        assert_eq!(demo.accounts.len(), 2);
+        assert_eq!(demo.accounts.len(), 3);
         assert!(demo.api_keys.is_empty() && demo.server.listen.ip().is_loopback());
         Ok(())
     });

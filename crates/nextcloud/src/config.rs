@@ -118,6 +118,16 @@ impl ServerZone {
     pub fn date_of(self, at: chrono::DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.0).date_naive()
     }
+
+    /// The date whose local midnight is the first at or after `at`: the date to send as
+    /// `expireDate` so that the link lives at least until `at` and at most a day longer.
+    pub fn expiry_date_for(self, at: chrono::DateTime<Utc>) -> NaiveDate {
+        let date = self.date_of(at);
+        match self.midnight(date) {
+            Some(m) if m == at => date,
+            _ => date.succ_opt().unwrap_or(date),
+        }
+    }
 }
 
 impl Default for ServerZone {
@@ -192,6 +202,18 @@ mod tests {
         let at = z.midnight(d).unwrap();
         assert_eq!(at.to_rfc3339(), "2027-01-30T22:00:00+00:00");
         assert_eq!(z.date_of(at), d);
+    }
+
+    #[test]
+    fn expiry_dates_round_up_to_the_next_local_midnight() {
+        let z: ServerZone = "+02:00".parse().unwrap();
+        let d = NaiveDate::from_ymd_opt(2027, 1, 31).unwrap();
+        let midnight = z.midnight(d).unwrap();
+        assert_eq!(z.expiry_date_for(midnight), d);
+        let later = midnight + chrono::Duration::seconds(1);
+        assert_eq!(z.expiry_date_for(later), d.succ_opt().unwrap());
+        let earlier = midnight - chrono::Duration::seconds(1);
+        assert_eq!(z.expiry_date_for(earlier), d);
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct OcsShare<'a> {
     /// The link's label (Nextcloud 15 and later).
     #[serde(default, borrow)]
     pub label: Option<Cow<'a, str>>,
+    /// The link's name (ownCloud 10's counterpart of `label`).
+    #[serde(default, borrow)]
+    pub name: Option<Cow<'a, str>>,
     /// The note shown to visitors (Nextcloud 14 and later).
     #[serde(default, borrow)]
     pub note: Option<Cow<'a, str>>,

@@ -111,9 +111,13 @@ fn map_link(
             })
         });
     let mut vendor = VendorFieldsBuilder::default();
-    vendor
-        .insert_some("permissions", bits)
-        .insert_some("label", rec.label.as_deref().filter(|l| !l.is_empty()));
+    vendor.insert_some("permissions", bits).insert_some(
+        "label",
+        rec.label
+            .as_deref()
+            .or(rec.name.as_deref())
+            .filter(|l| !l.is_empty()),
+    );
     Ok(Share {
         id,
         account: account.as_str().into(),

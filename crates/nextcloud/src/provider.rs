@@ -118,10 +118,12 @@ impl NextcloudProvider {
             .await
     }
 
-    /// `YYYY-MM-DD` of `at` in the server's zone: the server keeps the date and expires the
-    /// link at its local midnight (`parseDate` sets the time to 00:00:00).
+    /// `expireDate` for `at`: the server keeps a date and expires the link at its local
+    /// midnight (`parseDate` sets the time to 00:00:00), so the date sent is the one whose
+    /// midnight is the first at or after `at` (never earlier than asked, at most a day later;
+    /// a date of today would be refused as "in the past").
     fn expire_date(&self, at: DateTime<Utc>) -> String {
-        self.zone.date_of(at).format("%Y-%m-%d").to_string()
+        self.zone.expiry_date_for(at).format("%Y-%m-%d").to_string()
     }
 }
 

@@ -28,6 +28,7 @@ impl ShareProvider for Fake {
         match self.kind {
             Provider::Cloudreve => unishare_cloudreve::CAPABILITIES,
             Provider::Koodrive => unishare_koodrive::CAPABILITIES,
+            Provider::Nextcloud => unishare_nextcloud::CAPABILITIES,
         }
     }
     async fn list_page(&self, _: Option<&PageCursor>, _: &CallContext) -> Result<Page, Error> {

@@ -6,6 +6,7 @@
 use super::store::{SimShare, TYPE_GROUP, TYPE_LINK, TYPE_USER};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The owner every simulated share belongs to.
@@ -15,75 +16,122 @@ pub(crate) const OWNER_DISPLAY: &str = "Alice Liddell";
 
 /// `formatShare` for the simulator's shares (the key order of a current release).
 pub(crate) fn format_share(s: &SimShare, base_url: &str) -> Value {
-    let mut r = Map::new();
-    r.insert("id".into(), json!(s.id.to_string()));
-    r.insert("share_type".into(), json!(s.share_type));
-    r.insert("uid_owner".into(), json!(OWNER));
-    r.insert("displayname_owner".into(), json!(OWNER_DISPLAY));
-    r.insert("permissions".into(), json!(s.permissions));
-    r.insert("can_edit".into(), json!(true));
-    r.insert("can_delete".into(), json!(true));
-    r.insert("stime".into(), json!(s.stime));
-    r.insert("parent".into(), Value::Null);
-    r.insert(
-        "expiration".into(),
-        s.expiration
-            .map(|d| json!(d.format("%Y-%m-%d 00:00:00").to_string()))
-            .unwrap_or(Value::Null),
-    );
-    r.insert("token".into(), Value::Null);
-    r.insert("uid_file_owner".into(), json!(OWNER));
-    r.insert("note".into(), json!(s.note));
-    r.insert("label".into(), json!(s.label));
-    r.insert("displayname_file_owner".into(), json!(OWNER_DISPLAY));
-    r.insert("path".into(), json!(s.node.path));
-    r.insert(
-        "item_type".into(),
-        json!(if s.node.folder { "folder" } else { "file" }),
-    );
-    r.insert("item_permissions".into(), json!(31));
-    r.insert("is-mount-root".into(), json!(false));
-    r.insert("mount-type".into(), json!(""));
-    r.insert("mimetype".into(), json!(s.node.mimetype));
-    r.insert("has_preview".into(), json!(!s.node.folder));
-    r.insert("storage_id".into(), json!(format!("home::{OWNER}")));
-    r.insert("storage".into(), json!(1));
-    r.insert("item_source".into(), json!(s.node.id));
-    r.insert("file_source".into(), json!(s.node.id));
-    r.insert("file_parent".into(), json!(s.node.parent));
-    r.insert("file_target".into(), json!(format!("/{}", s.node.name())));
-    r.insert("item_size".into(), json!(s.node.size));
-    r.insert("item_mtime".into(), json!(s.stime));
-    match s.share_type {
-        TYPE_USER => {
-            r.insert("share_with".into(), json!(s.share_with));
-            r.insert("share_with_displayname".into(), json!("Bob"));
-            r.insert(
-                "share_with_displayname_unique".into(),
-                json!("bob@example.com"),
-            );
-        }
-        TYPE_GROUP => {
-            r.insert("share_with".into(), json!(s.share_with));
-            r.insert("share_with_displayname".into(), json!("Staff"));
-        }
-        TYPE_LINK => {
-            r.insert("share_with".into(), json!(s.password_hash));
-            r.insert("share_with_displayname".into(), json!("(Shared link)"));
-            r.insert("password".into(), json!(s.password_hash));
-            r.insert("send_password_by_talk".into(), json!(false));
-            r.insert("token".into(), json!(s.token));
-            r.insert(
-                "url".into(),
-                json!(format!("{base_url}/index.php/s/{}", s.token)),
-            );
-        }
-        _ => {}
+    serde_json::to_value(record(s, base_url)).unwrap_or(Value::Null)
+}
+
+/// [`format_share`] as a serializable record (no intermediate map: a 10 000-link list renders
+/// fast enough for the tests' short upstream timeouts).
+pub(crate) fn record<'a>(s: &'a SimShare, base_url: &str) -> Record<'a> {
+    let link = s.share_type == TYPE_LINK;
+    let (with, with_display, unique) = match s.share_type {
+        TYPE_USER => (
+            Some(s.share_with.as_deref()),
+            Some("Bob"),
+            Some("bob@example.com"),
+        ),
+        TYPE_GROUP => (Some(s.share_with.as_deref()), Some("Staff"), None),
+        TYPE_LINK => (
+            Some(s.password_hash.as_deref()),
+            Some("(Shared link)"),
+            None,
+        ),
+        _ => (None, None, None),
+    };
+    Record {
+        id: s.id.to_string(),
+        share_type: s.share_type,
+        uid_owner: OWNER,
+        displayname_owner: OWNER_DISPLAY,
+        permissions: s.permissions,
+        can_edit: true,
+        can_delete: true,
+        stime: s.stime,
+        parent: (),
+        expiration: s
+            .expiration
+            .map(|d| d.format("%Y-%m-%d 00:00:00").to_string()),
+        token: link.then_some(s.token.as_str()),
+        uid_file_owner: OWNER,
+        note: &s.note,
+        label: &s.label,
+        displayname_file_owner: OWNER_DISPLAY,
+        path: &s.node.path,
+        item_type: if s.node.folder { "folder" } else { "file" },
+        item_permissions: 31,
+        is_mount_root: false,
+        mount_type: "",
+        mimetype: s.node.mimetype,
+        has_preview: !s.node.folder,
+        storage_id: "home::alice",
+        storage: 1,
+        item_source: s.node.id,
+        file_source: s.node.id,
+        file_parent: s.node.parent,
+        file_target: format!("/{}", s.node.name()),
+        item_size: s.node.size,
+        item_mtime: s.stime,
+        share_with: with,
+        share_with_displayname: with_display,
+        share_with_displayname_unique: unique,
+        password: link.then_some(s.password_hash.as_deref()),
+        send_password_by_talk: link.then_some(false),
+        url: link.then(|| format!("{base_url}/index.php/s/{}", s.token)),
+        mail_send: 0,
+        hide_download: u8::from(s.hide_download),
+        attributes: (),
     }
-    r.insert("mail_send".into(), json!(0));
-    r.insert("hide_download".into(), json!(u8::from(s.hide_download)));
-    r.insert("attributes".into(), Value::Null);
-    Value::Object(r)
+}
+
+/// One `formatShare` record, fields in the server's order.
+#[derive(Serialize)]
+pub(crate) struct Record<'a> {
+    id: String,
+    share_type: u8,
+    uid_owner: &'static str,
+    displayname_owner: &'static str,
+    permissions: i64,
+    can_edit: bool,
+    can_delete: bool,
+    stime: i64,
+    parent: (),
+    expiration: Option<String>,
+    token: Option<&'a str>,
+    uid_file_owner: &'static str,
+    note: &'a str,
+    label: &'a str,
+    displayname_file_owner: &'static str,
+    path: &'a str,
+    item_type: &'static str,
+    item_permissions: u8,
+    #[serde(rename = "is-mount-root")]
+    is_mount_root: bool,
+    #[serde(rename = "mount-type")]
+    mount_type: &'static str,
+    mimetype: &'static str,
+    has_preview: bool,
+    storage_id: &'static str,
+    storage: u8,
+    item_source: u64,
+    file_source: u64,
+    file_parent: u64,
+    file_target: String,
+    item_size: u64,
+    item_mtime: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    share_with: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    share_with_displayname: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    share_with_displayname_unique: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_password_by_talk: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    mail_send: u8,
+    hide_download: u8,
+    attributes: (),
 }
 
 /// Which answer the request asked for.
@@ -96,7 +144,7 @@ pub(crate) struct Form {
 }
 
 /// An OCS answer: `ocs_status` is the controller's status (200 ok, or 997, 404, 400, 403, ...).
-pub(crate) fn ocs(form: Form, ocs_status: u16, message: &str, data: Value) -> Response {
+pub(crate) fn ocs<D: Serialize>(form: Form, ocs_status: u16, message: &str, data: D) -> Response {
     let ok = ocs_status == 200;
     let mut meta = Map::new();
     if form.v2 {
@@ -119,11 +167,24 @@ pub(crate) fn ocs(form: Form, ocs_status: u16, message: &str, data: Value) -> Re
         (true, s) if !(200..=600).contains(&s) => 400,
         (true, s) => s,
     };
-    let body = json!({"ocs": {"meta": Value::Object(meta), "data": data}});
+    #[derive(Serialize)]
+    struct Envelope<D> {
+        ocs: Ocs<D>,
+    }
+    #[derive(Serialize)]
+    struct Ocs<D> {
+        meta: Map<String, Value>,
+        data: D,
+    }
+    let body = Envelope {
+        ocs: Ocs { meta, data },
+    };
     let (content_type, text) = if form.json {
-        ("application/json; charset=utf-8", php_json(&body))
+        let plain = serde_json::to_string(&body).unwrap_or_default();
+        ("application/json; charset=utf-8", php_json(&plain))
     } else {
-        ("application/xml; charset=utf-8", xml(&body))
+        let tree = serde_json::to_value(&body).unwrap_or(Value::Null);
+        ("application/xml; charset=utf-8", xml(&tree))
     };
     (
         StatusCode::from_u16(http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -136,8 +197,7 @@ pub(crate) fn ocs(form: Form, ocs_status: u16, message: &str, data: Value) -> Re
 /// JSON as PHP's `json_encode($v, JSON_HEX_TAG)` writes it: `/` escaped, non-ASCII as
 /// `\uXXXX` (UTF-16), `<` and `>` as `\u003C` / `\u003E`. These characters only occur inside
 /// strings, so the text can be rewritten character by character.
-pub(crate) fn php_json(v: &Value) -> String {
-    let plain = v.to_string();
+pub(crate) fn php_json(plain: &str) -> String {
     let mut out = String::with_capacity(plain.len() + plain.len() / 8);
     for c in plain.chars() {
         match c {
@@ -211,10 +271,10 @@ mod tests {
     fn php_json_escapes_like_json_encode() {
         let v = json!({"path": "/a <b> é 😀"});
         assert_eq!(
-            php_json(&v),
+            php_json(&v.to_string()),
             r#"{"path":"\/a \u003Cb\u003E \u00e9 \ud83d\ude00"}"#
         );
-        let back: Value = serde_json::from_str(&php_json(&v)).unwrap();
+        let back: Value = serde_json::from_str(&php_json(&v.to_string())).unwrap();
         assert_eq!(back, v);
     }
 

@@ -1,7 +1,7 @@
 //! The simulated `/ocs/{v1,v2}.php/apps/files_sharing/api/v1/shares` routes, answering the way
 //! `ShareAPIController` and the AppFramework middlewares do (`docs/vendors/nextcloud.md`).
 
-use super::render::{format_share, ocs, Form};
+use super::render::{format_share, ocs, record, Form};
 use super::store::{hash, SimShare, Store, TYPE_LINK};
 use super::NextcloudSimConfig;
 use crate::faults::{Counters, Faults};
@@ -203,12 +203,12 @@ async fn list(
     let base = st.base_url();
     let mut store = st.lock();
     st.drop_expired(&mut store);
-    let data: Vec<Value> = store
+    let data: Vec<_> = store
         .listed()
         .into_iter()
-        .map(|s| format_share(s, &base))
+        .map(|s| record(s, &base))
         .collect();
-    ocs(form, 200, "", Value::Array(data))
+    ocs(form, 200, "", data)
 }
 
 async fn get_one(
