@@ -2,13 +2,18 @@
 //! cargo-fuzz targets in `fuzz/`, run by `scripts/fuzz.sh` on nightly): random bytes, random
 //! JSON values, and real list pages with random fields replaced. Nothing may panic, and the
 //! one-pass list decoder of each vendor must give exactly what the envelope-then-records path
-//! gives on the same body (same page, same skipped records, same error kind).
+//! gives on the same body (same page, same skipped records, same error kind). Nextcloud has
+//! one path (its envelope is streamed); it must agree with mapping each record of a parsed
+//! tree on its own, and never return a password.
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use unishare_core::{AccountName, Page};
 use unishare_koodrive::dto::ListBody;
 use unishare_koodrive::mapping::map_page;
+use unishare_nextcloud::mapping::{map_share, Mapped};
+use unishare_nextcloud::ocs::{decode, record, ListSeed};
+use unishare_nextcloud::ServerZone;
 
 /// What a page or an error is, for comparing the two paths.
 fn summary(result: unishare_core::Result<Page>) -> Result<Page, unishare_core::ErrorKind> {
@@ -73,6 +78,52 @@ fn koodrive(data: &[u8]) -> usize {
     one_pass.map_or(0, |page| page.shares.len())
 }
 
+/// Maps a Nextcloud list body (asserting it agrees with the record-by-record path over a
+/// parsed tree, and that no share carries a password); returns how many links it holds.
+fn nextcloud(data: &[u8]) -> usize {
+    let account = AccountName::new("fuzz").expect("valid name");
+    let now = chrono::Utc::now();
+    let seed = ListSeed {
+        account: &account,
+        zone: ServerZone::UTC,
+        now,
+    };
+    let Ok(page) = decode("list", 200, None, data, seed) else {
+        return 0;
+    };
+    for s in &page.shares {
+        assert_eq!(s.provider, unishare_core::Provider::Nextcloud);
+        assert!(
+            s.password.is_none(),
+            "a password from {}",
+            String::from_utf8_lossy(data)
+        );
+    }
+    let tree: Value = serde_json::from_slice(data).expect("decoded once, parses");
+    let records: Vec<Value> = match tree.pointer("/ocs/data") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Object(o)) => o.values().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let (mut shares, mut skipped) = (Vec::new(), 0);
+    for r in records {
+        let text = serde_json::value::to_raw_value(&r).expect("raw");
+        match record(&text).and_then(|rec| map_share(&account, rec, ServerZone::UTC, now)) {
+            Ok(Mapped::Link(s)) => shares.push(*s),
+            Ok(Mapped::NotALink) => {}
+            Err(_) => skipped += 1,
+        }
+    }
+    assert_eq!(
+        page.shares,
+        shares,
+        "paths differ on {}",
+        String::from_utf8_lossy(data)
+    );
+    assert_eq!(page.skipped.len(), skipped);
+    page.shares.len()
+}
+
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -134,6 +185,46 @@ const KOODRIVE_FIELDS: &[&str] = &[
     "containerName",
 ];
 
+const NEXTCLOUD_FIELDS: &[&str] = &[
+    "id",
+    "share_type",
+    "uid_owner",
+    "displayname_owner",
+    "permissions",
+    "stime",
+    "expiration",
+    "token",
+    "url",
+    "path",
+    "item_type",
+    "mimetype",
+    "item_source",
+    "item_size",
+    "file_target",
+    "share_with",
+    "password",
+    "label",
+    "name",
+    "note",
+    "hide_download",
+];
+
+fn nextcloud_page(fields: Vec<(usize, Value)>) -> Vec<u8> {
+    let mut rec = json!({
+        "id": "14", "share_type": 3, "uid_owner": "alice", "permissions": 17,
+        "stime": 1767232800, "expiration": "2027-03-01 00:00:00", "token": "Hx9bQ2kLmN4pRsT",
+        "url": "https://cloud.example.com/index.php/s/Hx9bQ2kLmN4pRsT",
+        "path": "/Documents/report.pdf", "item_type": "file", "item_source": 2051,
+        "file_target": "/report.pdf", "share_with": "3|$argon2id$v=19$x", "password": "3|$argon2id$v=19$x",
+        "hide_download": 0
+    });
+    for (i, v) in fields {
+        rec[NEXTCLOUD_FIELDS[i % NEXTCLOUD_FIELDS.len()]] = v;
+    }
+    serde_json::to_vec(&json!({"ocs": {"meta": {"status": "ok", "statuscode": 200, "message": "OK"}, "data": [rec]}}))
+        .expect("json")
+}
+
 fn cloudreve_page(fields: Vec<(usize, Value)>) -> Vec<u8> {
     let mut rec = json!({
         "id": "g2guA", "name": "Inspirations", "url": "http://localhost:5173/s/g2guA",
@@ -165,6 +256,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..512)) {
         cloudreve(&data);
         koodrive(&data);
+        nextcloud(&data);
     }
 
     #[test]
@@ -172,10 +264,14 @@ proptest! {
         let bytes = serde_json::to_vec(&v).expect("json");
         cloudreve(&bytes);
         koodrive(&bytes);
-        let wrapped = serde_json::to_vec(&json!({"data": {"shares": [v.clone()]}, "shareLinks": [v]}))
+        nextcloud(&bytes);
+        let wrapped = serde_json::to_vec(&json!({"data": {"shares": [v.clone()]}, "shareLinks": [v.clone()]}))
             .expect("json");
         cloudreve(&wrapped);
         koodrive(&wrapped);
+        let ocs = serde_json::to_vec(&json!({"ocs": {"meta": {"statuscode": 200}, "data": [v]}}))
+            .expect("json");
+        nextcloud(&ocs);
     }
 
     #[test]
@@ -183,7 +279,8 @@ proptest! {
         fields in prop::collection::vec((any::<usize>(), any_json()), 0..6)
     ) {
         cloudreve(&cloudreve_page(fields.clone()));
-        koodrive(&koodrive_page(fields));
+        koodrive(&koodrive_page(fields.clone()));
+        nextcloud(&nextcloud_page(fields));
     }
 }
 
@@ -191,6 +288,7 @@ proptest! {
 fn the_unmutated_records_map() {
     assert_eq!(cloudreve(&cloudreve_page(Vec::new())), 1);
     assert_eq!(koodrive(&koodrive_page(Vec::new())), 1);
+    assert_eq!(nextcloud(&nextcloud_page(Vec::new())), 1);
 }
 
 /// The vendors' own answer shapes, good and bad, through both paths of each vendor.
