@@ -39,6 +39,9 @@ pub struct NextcloudSimConfig {
     pub seed_shares: usize,
     /// Seed of the generated data.
     pub seed: u64,
+    /// Seed some links with an expiry date already past (the first read deletes them, so a
+    /// list returns fewer than `seed_shares` links).
+    pub seed_expired: bool,
     /// The server's zone, seconds east of UTC: `expiration` dates are written in it.
     pub zone_offset_secs: i32,
     /// The password policy's minimum length.
@@ -57,6 +60,7 @@ impl Default for NextcloudSimConfig {
             app_password: "Xq7pL-wN2mK-8vRtY-3sZaB-c4DeF".into(),
             seed_shares: 0,
             seed: 7,
+            seed_expired: true,
             zone_offset_secs: 0,
             password_min_length: 8,
             enforce_password: false,
@@ -81,6 +85,7 @@ impl NextcloudSim {
             config.seed,
             chrono::Utc::now(),
             config.zone_offset_secs,
+            config.seed_expired,
         );
         let state = Arc::new(SimState {
             store: Mutex::new(store),

@@ -60,9 +60,16 @@ pub(crate) struct Store {
 const TOKEN_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 impl Store {
-    /// `files` files and folders, `links` public links plus a user or group share for every
-    /// fourth link, from `seed`; expiry dates around `now` in a zone `offset` seconds east.
-    pub fn seeded(links: usize, seed: u64, now: DateTime<Utc>, offset: i32) -> Store {
+    /// Files and folders, `links` public links plus a user or group share for every fourth
+    /// link, from `seed`; expiry dates around `now` in a zone `offset` seconds east, some in
+    /// the past when `with_expired`.
+    pub fn seeded(
+        links: usize,
+        seed: u64,
+        now: DateTime<Utc>,
+        offset: i32,
+        with_expired: bool,
+    ) -> Store {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut store = Store {
             next_id: 1,
@@ -104,7 +111,8 @@ impl Store {
             let expiration = match rng.gen_range(0..10) {
                 0..=5 => None,
                 6 | 7 => Some(today + Duration::days(rng.gen_range(1..90))),
-                _ => Some(today - Duration::days(rng.gen_range(0..60))),
+                _ if with_expired => Some(today - Duration::days(rng.gen_range(0..60))),
+                _ => Some(today + Duration::days(rng.gen_range(90..400))),
             };
             let password = (rng.gen_range(0..3) == 0).then(|| format!("seeded-pw-{i}"));
             let permissions = if node.folder && rng.gen_range(0..5) == 0 {
