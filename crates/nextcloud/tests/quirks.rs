@@ -33,6 +33,11 @@ fn folder(sim: &NextcloudSim) -> String {
         .0
 }
 
+/// A create request for `path` with every option unset.
+fn on(path: String) -> CreateShare {
+    CreateShare::new(SourceInput::Uri { uri: path })
+}
+
 /// A raw GET of the list, with the headers given.
 async fn raw_list(sim: &NextcloudSim, version: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let (user, password) = sim.credentials();
@@ -185,7 +190,7 @@ async fn expiry_dates_are_read_and_written_in_the_server_zone() {
     let sim = sim(0).await;
     let p = provider(&sim);
     let zone: ServerZone = "+02:00".parse().expect("zone");
-    let mut req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let mut req = on(file(&sim));
     let asked = Utc::now() + Duration::days(10);
     req.expires_at = Some(asked);
     let s = p.create(&req, &ctx()).await.expect("create");
@@ -200,7 +205,7 @@ async fn expiry_dates_are_read_and_written_in_the_server_zone() {
     assert_eq!(zone.date_of(at), zone.date_of(asked).succ_opt().unwrap());
     // An expiry later today is not refused as "in the past": it becomes tomorrow.
     let soon = Utc::now() + Duration::minutes(5);
-    let mut req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let mut req = on(file(&sim));
     req.expires_at = Some(soon);
     let s2 = p.create(&req, &ctx()).await.expect("create expiring soon");
     assert!(s2.expires_at.expect("expiry") >= soon);
@@ -218,7 +223,7 @@ async fn a_password_policy_refusal_is_invalid_request_with_the_server_message() 
         ..NextcloudSimConfig::default()
     })
     .await;
-    let mut req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let mut req = on(file(&sim));
     req.password = Some(Secret::new("short-pw"));
     let e = provider(&sim).create(&req, &ctx()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{e}");
@@ -234,7 +239,7 @@ async fn an_enforced_password_is_the_servers_403() {
         ..NextcloudSimConfig::default()
     })
     .await;
-    let req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let req = on(file(&sim));
     let e = provider(&sim).create(&req, &ctx()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
     assert!(e.message().contains("Passwords are enforced"), "{e}");
@@ -248,22 +253,13 @@ async fn a_default_expiry_set_by_the_server_is_reported_not_invented() {
     })
     .await;
     let p = provider(&sim);
-    let s = p
-        .create(
-            &CreateShare::new(SourceInput::Uri { uri: file(&sim) }),
-            &ctx(),
-        )
-        .await
-        .expect("create");
+    let s = p.create(&on(file(&sim)), &ctx()).await.expect("create");
     let at = s.expires_at.expect("the server's default expiry");
     assert!(at > Utc::now() + Duration::days(6) && at < Utc::now() + Duration::days(8));
     // Without a server default, no expiry is made up.
     let sim = sim_with(NextcloudSimConfig::default()).await;
     let s = provider(&sim)
-        .create(
-            &CreateShare::new(SourceInput::Uri { uri: file(&sim) }),
-            &ctx(),
-        )
+        .create(&on(file(&sim)), &ctx())
         .await
         .expect("create");
     assert_eq!(s.expires_at, None);
@@ -273,7 +269,7 @@ async fn a_default_expiry_set_by_the_server_is_reported_not_invented() {
 async fn update_clears_expiry_and_password_with_empty_values() {
     let sim = sim(0).await;
     let p = provider(&sim);
-    let mut req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let mut req = on(file(&sim));
     req.password = Some(Secret::new("Ab3dEf9h-long"));
     req.expires_at = Some(Utc::now() + Duration::days(3));
     req.comment = Some("for the team".into());
@@ -297,7 +293,7 @@ async fn update_clears_expiry_and_password_with_empty_values() {
 async fn permissions_come_from_the_bits_and_hide_download() {
     let sim = sim(0).await;
     let p = provider(&sim);
-    let mut req = CreateShare::new(SourceInput::Uri { uri: folder(&sim) });
+    let mut req = on(folder(&sim));
     req.permissions = Some(PermissionsInput {
         edit: Some(true),
         ..Default::default()
@@ -323,7 +319,7 @@ async fn permissions_come_from_the_bits_and_hide_download() {
         (Some(true), Some(false), Some(false))
     );
     // Downloads cannot be hidden on create (no such create parameter).
-    let mut req = CreateShare::new(SourceInput::Uri { uri: file(&sim) });
+    let mut req = on(file(&sim));
     req.permissions = Some(PermissionsInput {
         download: Some(false),
         ..Default::default()
@@ -331,13 +327,7 @@ async fn permissions_come_from_the_bits_and_hide_download() {
     let e = p.create(&req, &ctx()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     // Public upload on a single file is the server's 400.
-    let s = p
-        .create(
-            &CreateShare::new(SourceInput::Uri { uri: file(&sim) }),
-            &ctx(),
-        )
-        .await
-        .expect("create");
+    let s = p.create(&on(file(&sim)), &ctx()).await.expect("create");
     let upd = UpdateShare {
         permissions: Some(PermissionsInput {
             edit: Some(true),

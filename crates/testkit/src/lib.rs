@@ -13,3 +13,4 @@ pub mod cloudreve;
 pub mod faults;
 pub mod koodrive;
 pub mod nextcloud;
+mod serve;

@@ -24,6 +24,7 @@ mod routes;
 mod store;
 
 use crate::faults::{Counters, Faults};
+use crate::serve::Served;
 use routes::SimState;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -72,9 +73,7 @@ impl Default for NextcloudSimConfig {
 /// A running simulator; dropped = shut down.
 pub struct NextcloudSim {
     state: Arc<SimState>,
-    addr: std::net::SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
+    served: Served,
 }
 
 impl NextcloudSim {
@@ -94,29 +93,17 @@ impl NextcloudSim {
             counters: Counters::default(),
             addr: OnceLock::new(),
         });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let _ = state.addr.set(addr);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = routes::router(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Ok(NextcloudSim {
-            state,
-            addr,
-            shutdown: Some(tx),
-            task,
+        let served = Served::start(|addr| {
+            let _ = state.addr.set(addr);
+            routes::router(state.clone())
         })
+        .await?;
+        Ok(NextcloudSim { state, served })
     }
 
     /// `http://127.0.0.1:PORT` (the provider adds `/ocs/v2.php/…`).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.served.addr)
     }
 
     /// The accepted `(user, app password)`.
@@ -168,15 +155,6 @@ impl NextcloudSim {
             .iter()
             .map(|n| (n.path.clone(), n.folder))
             .collect()
-    }
-}
-
-impl Drop for NextcloudSim {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        self.task.abort();
     }
 }
 

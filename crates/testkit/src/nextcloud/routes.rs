@@ -5,8 +5,7 @@ use super::render::{format_share, ocs, record, Form};
 use super::store::{hash, SimShare, Store, TYPE_LINK};
 use super::NextcloudSimConfig;
 use crate::faults::{Counters, Faults};
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -132,14 +131,13 @@ fn form_of(ver: &str, params: &Params, headers: &HeaderMap) -> Form {
     }
 }
 
-/// Counts, applies faults, authenticates, checks the CSRF header. `Err` = the answer.
+/// Counts, applies faults, reads the parameters, authenticates, checks the CSRF header.
+/// `Err` = the answer.
 async fn prelude(
     st: &SimState,
     route: &str,
     ver: &str,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
+    req: Request,
 ) -> Result<(Form, Params), Response> {
     st.counters.hit(route);
     if let Some(r) = st.faults.before(route).await {
@@ -148,7 +146,12 @@ async fn prelude(
     if ver != "v1.php" && ver != "v2.php" {
         return Err((StatusCode::NOT_FOUND, "Not Found").into_response());
     }
-    let params = Params::read(query, headers, body);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response())?;
+    let headers = &parts.headers;
+    let params = Params::read(parts.uri.query(), headers, &body);
     let form = form_of(ver, &params, headers);
     let expected = format!("{}:{}", st.config.user, st.config.app_password);
     let authed = headers
@@ -181,6 +184,16 @@ async fn prelude(
     Ok((form, params))
 }
 
+/// [`prelude`], returning its answer from the handler when it has one.
+macro_rules! enter {
+    ($st:expr, $route:literal, $ver:expr, $req:expr) => {
+        match prelude(&$st, $route, &$ver, $req).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
 fn parse_id(id: &str) -> Option<u64> {
     id.parse().ok()
 }
@@ -189,17 +202,8 @@ fn wrong_id(form: Form) -> Response {
     ocs(form, 404, "Wrong share ID, share does not exist", json!([]))
 }
 
-async fn list(
-    State(st): State<Arc<SimState>>,
-    Path(ver): Path<String>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Bytes,
-) -> Response {
-    let (form, _) = match prelude(&st, "list", &ver, &headers, uri.query(), &body).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn list(State(st): State<Arc<SimState>>, Path(ver): Path<String>, req: Request) -> Response {
+    let (form, _) = enter!(st, "list", ver, req);
     let base = st.base_url();
     let mut store = st.lock();
     st.drop_expired(&mut store);
@@ -214,14 +218,9 @@ async fn list(
 async fn get_one(
     State(st): State<Arc<SimState>>,
     Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    let (form, _) = match prelude(&st, "get", &ver, &headers, uri.query(), &body).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let (form, _) = enter!(st, "get", ver, req);
     let base = st.base_url();
     let mut store = st.lock();
     st.drop_expired(&mut store);
@@ -254,14 +253,9 @@ fn check_password(st: &SimState, form: Form, password: &str) -> Result<(), Respo
 async fn create(
     State(st): State<Arc<SimState>>,
     Path(ver): Path<String>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    let (form, p) = match prelude(&st, "create", &ver, &headers, uri.query(), &body).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let (form, p) = enter!(st, "create", ver, req);
     let Some(path) = p.get("path") else {
         return ocs(form, 404, "Please specify a file or folder path", json!([]));
     };
@@ -426,14 +420,9 @@ fn apply_update(st: &SimState, form: Form, s: &mut SimShare, p: &Params) -> Resu
 async fn update(
     State(st): State<Arc<SimState>>,
     Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    let (form, p) = match prelude(&st, "update", &ver, &headers, uri.query(), &body).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let (form, p) = enter!(st, "update", ver, req);
     let base = st.base_url();
     let mut store = st.lock();
     st.drop_expired(&mut store);
@@ -452,14 +441,9 @@ async fn update(
 async fn delete(
     State(st): State<Arc<SimState>>,
     Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    let (form, _) = match prelude(&st, "delete", &ver, &headers, uri.query(), &body).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let (form, _) = enter!(st, "delete", ver, req);
     let mut store = st.lock();
     let before = store.shares.len();
     if let Some(id) = parse_id(&id) {
