@@ -280,8 +280,9 @@ impl ShareProvider for NextcloudProvider {
         let mut out = Vec::with_capacity(native_ids.len());
         for id in native_ids {
             let result = self.revoke_one(id).await;
+            // Refused credentials before anything was revoked: nothing can be attempted.
             if let Err(e) = &result {
-                if e.kind() == unishare_core::ErrorKind::UpstreamAuth {
+                if out.is_empty() && e.kind() == unishare_core::ErrorKind::UpstreamAuth {
                     return Err(e.clone());
                 }
             }
