@@ -127,9 +127,19 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         Some(p) => (p.public_url, Some(vendor_url)),
         None => (vendor_url, None),
     };
-    let password_protected = dto.password_protected.unwrap_or(false)
-        || dto.is_private.unwrap_or(false)
-        || password.is_some();
+    // `password_protected` (4.5+) and `is_private` are sent only when true, `password` only to
+    // a viewer who unlocked the share: an unlocked record without any of them has no
+    // password; a locked one (not the owner's view) may simply not say (§4).
+    let password_protected = if dto.password_protected == Some(true)
+        || dto.is_private == Some(true)
+        || password.is_some()
+    {
+        Some(true)
+    } else if unlocked {
+        Some(false)
+    } else {
+        None
+    };
     let created_at = dto.created_at.filter(|t| t.timestamp() > 0);
     let kind = match dto.source_type {
         Some(0) => SourceKind::File,

@@ -312,7 +312,7 @@ impl CloudreveProvider {
             short_code: Some(native_id.into()),
             status: ShareStatus::Active,
             audience: Audience::Anyone,
-            password_protected: password.is_some(),
+            password_protected: Some(password.is_some()),
             password,
             created_at: Some(Utc::now()),
             expires_at: req.expires_at,
