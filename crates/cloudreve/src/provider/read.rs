@@ -21,7 +21,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use unishare_core::lenient;
 use unishare_core::retry::Idempotency;
-use unishare_core::{CallContext, Error, PageCursor, Share, ShareProvider, SourceKind};
+use unishare_core::{
+    CallContext, Error, PageCursor, Share, ShareProvider, ShareStatus, SourceKind,
+};
 
 /// Which `/share/info` view to ask for.
 #[derive(Clone, Copy)]
@@ -108,9 +110,11 @@ impl CloudreveProvider {
             })
     }
 
-    /// A share Cloudreve calls `404 "Share link expired"`: it exists but is not valid. Its
-    /// status follows the list's rule ([`status_of`]) from the gateway's copy; a share the
-    /// gateway has never seen is looked up in the owner's list, which still holds it.
+    /// A share Cloudreve calls `404 "Share link expired"`: it exists but is not valid. When the
+    /// gateway's copy explains why (a past expiry, no downloads left) that copy is the answer,
+    /// as `expired`. Otherwise (a copy with downloads left may be stale, or the source went to
+    /// the trash) the owner's list, which still holds the share with its limits, says which
+    /// ([`status_of`]).
     async fn invalid_share(
         &self,
         native_id: &str,
@@ -119,14 +123,21 @@ impl CloudreveProvider {
         ctx: &CallContext,
     ) -> Result<Share, Error> {
         if let Some(known) = known {
-            let mut share = known.clone();
-            share.status = status_of(true, true, share.expires_at, share.remaining_downloads);
-            return Ok(share);
+            let status = status_of(true, true, known.expires_at, known.remaining_downloads);
+            if status == ShareStatus::Expired {
+                let mut share = known.clone();
+                share.status = status;
+                return Ok(share);
+            }
         }
         let mut cursor: Option<PageCursor> = None;
         loop {
             let page = self.list_page(cursor.as_ref(), ctx).await?;
-            if let Some(share) = page.shares.into_iter().find(|s| s.native_id == native_id) {
+            if let Some(mut share) = page.shares.into_iter().find(|s| s.native_id == native_id) {
+                // The list has no source URI: keep the one the copy learned.
+                if let Some(known) = known {
+                    share.fill_unreported(known);
+                }
                 return Ok(share);
             }
             match page.next {

@@ -318,6 +318,18 @@ impl CloudreveSim {
         }
     }
 
+    /// Sets a share's expiry as an edit would, without the API (to make a link expire now).
+    /// `false` for an unknown share.
+    pub fn set_expires(&self, native_id: &str, at: Option<chrono::DateTime<Utc>>) -> bool {
+        match self.state.lock_store().get_mut(native_id) {
+            Some(rec) => {
+                rec.expires = at;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The stored access code of a share (`None` when unknown; empty when it has none).
     pub fn share_password(&self, native_id: &str) -> Option<String> {
         self.state
