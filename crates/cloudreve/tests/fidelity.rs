@@ -85,8 +85,10 @@ async fn a_password_share_is_read_with_its_code() {
     assert_eq!(got.password.as_ref().map(Secret::expose), Some("Pw12345"));
 
     // And an edit of it goes through (it used to be a 502: 40069 "File not found").
-    let mut patch = UpdateShare::default();
-    patch.max_downloads = Patch::Set(4);
+    let patch = UpdateShare {
+        max_downloads: Patch::Set(4),
+        ..Default::default()
+    };
     let updated = p.update(&id, &patch, &ctx()).await.expect("update");
     assert_eq!(updated.remaining_downloads, Some(4));
     assert_eq!(sim.share_password(&id).as_deref(), Some("Pw12345"));
@@ -109,8 +111,10 @@ async fn a_single_file_share_is_edited_with_the_files_own_uri() {
         let raw = sim.share_json(&created.native_id).expect("stored");
         assert_ne!(raw["source_uri"].as_str(), Some(uri), "{tail}");
         assert_eq!(created.source.uri.as_deref(), Some(uri), "{tail}");
-        let mut patch = UpdateShare::default();
-        patch.expires_at = Patch::Set(Utc::now() + Duration::days(2));
+        let patch = UpdateShare {
+            expires_at: Patch::Set(Utc::now() + Duration::days(2)),
+            ..Default::default()
+        };
         let updated = p
             .update(&created.native_id, &patch, &ctx())
             .await
@@ -142,8 +146,10 @@ async fn an_exhausted_share_is_re_armed_and_read_as_expired_meanwhile() {
     // Re-arm: the edit goes out with the file's own URI although info refuses the link.
     let mut known = listed(&p, &id).await;
     known.source.uri.clone_from(&created.source.uri);
-    let mut patch = UpdateShare::default();
-    patch.max_downloads = Patch::Set(5);
+    let patch = UpdateShare {
+        max_downloads: Patch::Set(5),
+        ..Default::default()
+    };
     let updated = p
         .update(&id, &patch, &ctx().with_known(Some(known.clone())))
         .await
@@ -154,8 +160,10 @@ async fn an_exhausted_share_is_re_armed_and_read_as_expired_meanwhile() {
 
     // An edit that leaves the limit as it is would revive it: refused.
     assert!(sim.record_downloads(&id, 5));
-    let mut patch = UpdateShare::default();
-    patch.expires_at = Patch::Set(Utc::now() + Duration::days(1));
+    let patch = UpdateShare {
+        expires_at: Patch::Set(Utc::now() + Duration::days(1)),
+        ..Default::default()
+    };
     let e = p
         .update(&id, &patch, &ctx().with_known(Some(known)))
         .await
@@ -165,8 +173,10 @@ async fn an_exhausted_share_is_re_armed_and_read_as_expired_meanwhile() {
     // With no URI ever learned the edit cannot be sent: a conflict saying why.
     let mut unknown = listed(&p, &id).await;
     unknown.source.uri = None;
-    let mut patch = UpdateShare::default();
-    patch.max_downloads = Patch::Set(5);
+    let patch = UpdateShare {
+        max_downloads: Patch::Set(5),
+        ..Default::default()
+    };
     let e = p
         .update(&id, &patch, &ctx().with_known(Some(unknown)))
         .await
@@ -186,8 +196,10 @@ async fn a_time_expired_share_is_re_armed() {
     assert_eq!(listed.status, ShareStatus::Expired);
     let mut known = listed;
     known.source.uri.clone_from(&created.source.uri);
-    let mut patch = UpdateShare::default();
-    patch.expires_at = Patch::Set(Utc::now() + Duration::days(7));
+    let patch = UpdateShare {
+        expires_at: Patch::Set(Utc::now() + Duration::days(7)),
+        ..Default::default()
+    };
     let updated = p
         .update(&created.native_id, &patch, &ctx().with_known(Some(known)))
         .await
@@ -230,8 +242,10 @@ async fn a_trashed_source_is_source_deleted() {
     let got = p.get(&created.native_id, &ctx()).await.expect("get");
     assert_eq!(got.status, ShareStatus::SourceDeleted);
     // Its file no longer resolves: the edit is refused as the server refuses it.
-    let mut patch = UpdateShare::default();
-    patch.max_downloads = Patch::Set(3);
+    let patch = UpdateShare {
+        max_downloads: Patch::Set(3),
+        ..Default::default()
+    };
     let e = p
         .update(
             &created.native_id,

@@ -160,8 +160,10 @@ async fn error_bodies_map_to_their_kinds() {
     };
     serve(&sim, "get", "info_owner_extended_file");
     serve(&sim, "update", "edit_other_file");
-    let mut patch = UpdateShare::default();
-    patch.max_downloads = Patch::Set(2);
+    let patch = UpdateShare {
+        max_downloads: Patch::Set(2),
+        ..Default::default()
+    };
     let e = p
         .update(&created.native_id, &patch, &ctx())
         .await
