@@ -20,6 +20,8 @@ mod dto;
 mod error;
 mod mapping;
 mod provider;
+mod site;
+mod uri;
 
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};

@@ -55,6 +55,7 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
         (AccountAuth::CloudreveToken { refresh_token }, Provider::Cloudreve) => {
@@ -66,6 +67,7 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
         (

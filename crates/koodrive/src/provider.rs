@@ -52,6 +52,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     reports_downloads: true,
     reports_saves: true,
     reports_permissions: true,
+    site_inventory: false,
 };
 
 /// Most files one share may hold (KD-C `fileIds` 1–100).

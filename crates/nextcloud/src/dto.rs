@@ -76,12 +76,15 @@ pub struct OcsShare<'a> {
     /// The share's target name, e.g. `/report.pdf`.
     #[serde(default, borrow)]
     pub file_target: Option<Cow<'a, str>>,
-    /// For a link share: the password **hash** (deprecated since Nextcloud 15) or `null`.
-    #[serde(default, borrow)]
-    pub share_with: Option<Cow<'a, str>>,
-    /// For a link share: the password **hash** or `null` (Nextcloud 15 and later).
-    #[serde(default, borrow)]
-    pub password: Option<Cow<'a, str>>,
+    /// For a link share, whether `share_with` holds the password **hash** (deprecated since
+    /// Nextcloud 15): `None` when the key is absent, `Some(false)` for `null` or `""`. The hash
+    /// itself is never kept.
+    #[serde(default, deserialize_with = "set_opt")]
+    pub share_with: Option<bool>,
+    /// For a link share, whether `password` holds the password **hash** (Nextcloud 15 and
+    /// later), as for `share_with`.
+    #[serde(default, deserialize_with = "set_opt")]
+    pub password: Option<bool>,
     /// The link's label (Nextcloud 15 and later).
     #[serde(default, borrow)]
     pub label: Option<Cow<'a, str>>,
@@ -123,6 +126,31 @@ fn size_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Whether a text field is set: `Some(true)` for a non-empty string, `Some(false)` for `null`
+/// or `""` (an absent key stays `None` through `default`); anything else is an error.
+fn set_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(!v.is_empty()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Some(false))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Some(false))
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_any(V)
@@ -187,5 +215,11 @@ mod tests {
         let s: OcsShare = serde_json::from_str(r#"{"item_size":-1,"hide_download":0}"#).unwrap();
         assert_eq!(s.item_size, None);
         assert_eq!(s.hide_download, Some(false));
+        // Password fields: absent, null, "" and a hash are told apart; a number is refused.
+        let s: OcsShare = serde_json::from_str(r#"{"password":null,"share_with":""}"#).unwrap();
+        assert_eq!((s.password, s.share_with), (Some(false), Some(false)));
+        let s: OcsShare = serde_json::from_str(r#"{"share_with":"1|$2y$10$x"}"#).unwrap();
+        assert_eq!((s.password, s.share_with), (None, Some(true)));
+        assert!(serde_json::from_str::<OcsShare>(r#"{"password":5}"#).is_err());
     }
 }

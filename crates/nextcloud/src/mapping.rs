@@ -75,8 +75,12 @@ fn map_link(
         .or_else(|| basename(rec.path.as_deref()))
         .map(CompactString::from)
         .unwrap_or_else(|| native_id.clone());
-    let password_protected =
-        non_empty(rec.password.as_deref()) || non_empty(rec.share_with.as_deref());
+    // A hash in either field: protected; both keys absent: the server did not say.
+    let password_protected = match (rec.password, rec.share_with) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (None, None) => None,
+        _ => Some(false),
+    };
     let bits = rec.permissions;
     let permissions = bits
         .map(|p| permissions_of(p, rec.hide_download.unwrap_or(false)))
@@ -192,10 +196,6 @@ pub fn parse_expiration(s: &str, zone: ServerZone) -> Result<Option<DateTime<Utc
         .ok_or_else(bad)
 }
 
-fn non_empty(s: Option<&str>) -> bool {
-    s.is_some_and(|s| !s.is_empty())
-}
-
 /// The last segment of a path, `None` when there is none (`/`, empty).
 fn basename(path: Option<&str>) -> Option<&str> {
     path?
@@ -273,6 +273,8 @@ mod tests {
             panic!("not a link")
         };
         assert_eq!(s.name, "a.txt");
+        // Neither password key: the server did not say.
+        assert_eq!(s.password_protected, None);
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     reports_downloads: false,
     reports_saves: false,
     reports_permissions: true,
+    site_inventory: false,
 };
 
 /// Permissions of a link that visitors may edit (public upload): read | create | update | delete.
@@ -359,7 +360,7 @@ fn push_vendor(form: &mut Vec<(&'static str, String)>, vendor: &Map<String, Valu
 /// this call carries it (a later read does not: `password` stays null there).
 fn echo_password(share: &mut Share, password: Option<&Secret>) {
     if let Some(p) = password {
-        share.password_protected = true;
+        share.password_protected = Some(true);
         share.password = Some(p.clone());
     }
 }

@@ -175,7 +175,7 @@ async fn the_password_hash_is_never_the_access_code() {
     let protected: Vec<_> = page
         .shares
         .iter()
-        .filter(|s| s.password_protected)
+        .filter(|s| s.password_protected == Some(true))
         .collect();
     assert!(!protected.is_empty());
     for s in &page.shares {
@@ -274,7 +274,7 @@ async fn update_clears_expiry_and_password_with_empty_values() {
     req.expires_at = Some(Utc::now() + Duration::days(3));
     req.comment = Some("for the team".into());
     let s = p.create(&req, &ctx()).await.expect("create");
-    assert!(s.password_protected && s.expires_at.is_some());
+    assert!(s.password_protected == Some(true) && s.expires_at.is_some());
     assert_eq!(s.comment.as_deref(), Some("for the team"));
     let upd = UpdateShare {
         password: Patch::Clear,
@@ -283,7 +283,7 @@ async fn update_clears_expiry_and_password_with_empty_values() {
         ..Default::default()
     };
     let s = p.update(&s.native_id, &upd, &ctx()).await.expect("update");
-    assert!(!s.password_protected);
+    assert_eq!(s.password_protected, Some(false));
     assert_eq!(s.password, None);
     assert_eq!(s.expires_at, None);
     assert_eq!(s.comment, None);

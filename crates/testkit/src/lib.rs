@@ -12,5 +12,6 @@ pub mod behavior;
 pub mod cloudreve;
 pub mod faults;
 pub mod koodrive;
+pub mod live;
 pub mod nextcloud;
 mod serve;
