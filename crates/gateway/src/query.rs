@@ -126,7 +126,7 @@ impl Filter {
             "provider" => {
                 let p = v.parse().map_err(|_| {
                     bad(format!(
-                        "provider must be one of cloudreve, koodrive (got {v:?})"
+                        "provider must be one of cloudreve, koodrive, nextcloud (got {v:?})"
                     ))
                 })?;
                 once(&mut self.provider, k, p)?;
