@@ -52,7 +52,7 @@ pub fn decode<'de, S: DeserializeSeed<'de>>(
     seed: S,
 ) -> Result<S::Value, Error> {
     if looks_like_xml(body) {
-        return Err(xml_answer(http, body));
+        return Err(xml_answer(op, http, body));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     match (EnvelopeSeed(seed).deserialize(&mut de), de.end()) {
@@ -251,7 +251,7 @@ pub fn looks_like_xml(body: &[u8]) -> bool {
 }
 
 /// A clear error for an XML (or HTML) answer, naming the OCS status when the XML has one.
-fn xml_answer(http: u16, body: &[u8]) -> Error {
+fn xml_answer(op: &'static str, http: u16, body: &[u8]) -> Error {
     let text = String::from_utf8_lossy(body);
     let tag = |name: &str| {
         let open = format!("<{name}>");
@@ -274,7 +274,7 @@ fn xml_answer(http: u16, body: &[u8]) -> Error {
             snippet(body)
         ))
     } else {
-        map_error("list", http, None, "", None)
+        map_error(op, http, None, "", None)
     }
 }
 

@@ -205,7 +205,7 @@ impl ShareProvider for NextcloudProvider {
                     "Nextcloud cannot hide downloads when the link is created; create it, then update permissions.download",
                 ));
             }
-            if let Some(bits) = permission_bits(p)? {
+            if let Some(bits) = permission_bits(p, "create_with_permissions")? {
                 form.push(("permissions", bits.to_string()));
             }
         }
@@ -248,7 +248,7 @@ impl ShareProvider for NextcloudProvider {
             Patch::Set(c) => form.push(("note", c.clone())),
         }
         if let Some(p) = &req.permissions {
-            if let Some(bits) = permission_bits(p)? {
+            if let Some(bits) = permission_bits(p, "update_permissions")? {
                 form.push(("permissions", bits.to_string()));
             }
             if let Some(download) = p.download {
@@ -329,11 +329,12 @@ fn check_id(native_id: &str) -> Result<()> {
 }
 
 /// The bit field for `edit` (`true`: public upload; `false`: read only); `None` when `edit` is
-/// not given. Previews cannot be turned off without turning off downloads too.
-fn permission_bits(p: &PermissionsInput) -> Result<Option<i64>> {
+/// not given. Previews cannot be turned off without turning off downloads too (`capability`
+/// names the refusal).
+fn permission_bits(p: &PermissionsInput, capability: &'static str) -> Result<Option<i64>> {
     if p.preview == Some(false) {
         return Err(Error::unsupported(
-            "update_permissions",
+            capability,
             "Nextcloud links always allow previews (permissions.preview = false is not possible)",
         ));
     }

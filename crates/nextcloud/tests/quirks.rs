@@ -326,6 +326,17 @@ async fn permissions_come_from_the_bits_and_hide_download() {
     });
     let e = p.create(&req, &ctx()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert_eq!(e.capability(), Some("create_with_permissions"));
+    // Previews cannot be turned off (a link that can be read can be previewed).
+    let upd = UpdateShare {
+        permissions: Some(PermissionsInput {
+            preview: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let e = p.update(&s.native_id, &upd, &ctx()).await.unwrap_err();
+    assert_eq!(e.capability(), Some("update_permissions"), "{e}");
     // Public upload on a single file is the server's 400.
     let s = p.create(&on(file(&sim)), &ctx()).await.expect("create");
     let upd = UpdateShare {
