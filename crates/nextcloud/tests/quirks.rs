@@ -392,3 +392,18 @@ async fn a_server_error_is_retried_then_unavailable() {
     let e = provider(&sim).list_page(None, &ctx()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UpstreamUnavailable);
 }
+
+#[tokio::test]
+async fn ten_thousand_links_come_in_one_answer_and_all_map() {
+    let sim = sim_with(NextcloudSimConfig {
+        seed_shares: 10_000,
+        seed_expired: false,
+        ..NextcloudSimConfig::default()
+    })
+    .await;
+    let page = provider(&sim).list_page(None, &ctx()).await.expect("list");
+    assert_eq!(page.shares.len(), 10_000);
+    assert!(page.skipped.is_empty());
+    assert!(page.next.is_none());
+    assert_eq!(sim.counters().get("list"), 1);
+}
