@@ -34,6 +34,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/api/v4/share", get(list).put(create).delete(batch_delete))
         .route("/api/v4/share/info/{id}", get(info))
         .route("/api/v4/share/{id}", post(update).delete(delete_one))
+        .route("/api/v4/admin/share", post(super::admin::list_shares))
         .fallback(|| async { render::not_found_text() })
         .method_not_allowed_fallback(|| async { render::not_found_text() })
         .with_state(state)
@@ -69,7 +70,7 @@ fn viewer(st: &SimState, headers: &HeaderMap) -> Result<bool, Response> {
 }
 
 /// `LoginRequired()`.
-fn require_login(st: &SimState, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn require_login(st: &SimState, headers: &HeaderMap) -> Result<(), Response> {
     match viewer(st, headers)? {
         true => Ok(()),
         false => Err(render::err(401, "Login required")),
@@ -194,7 +195,12 @@ async fn list(State(st): St, headers: HeaderMap, Query(q): Q) -> Response {
         (Some(c), true) => (Bound::Unbounded, Bound::Excluded(c)),
         (Some(c), false) => (Bound::Excluded(c), Bound::Unbounded),
     };
-    let range = store.shares.range(bounds).map(|(_, r)| r);
+    // `ListShareArgs.UserID`: the signed-in user's own shares only.
+    let range = store
+        .shares
+        .range(bounds)
+        .map(|(_, r)| r)
+        .filter(|r| r.owner == 0);
     let mut rows: Vec<&ShareRec> = match order_by {
         "views" | "downloads" | "remain_downloads" => {
             // The cursor predicate stays id-based (a documented quirk): sort what is left.
@@ -269,7 +275,7 @@ fn decode_token(token: &str) -> Option<String> {
 
 async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q): Q) -> Response {
     enter!(st, "get");
-    let is_owner = match viewer(&st, &headers) {
+    let signed_in = match viewer(&st, &headers) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -282,6 +288,7 @@ async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q
     let Some(rec) = store.get(&id).cloned() else {
         return render::err(404, "Share not found");
     };
+    let is_owner = signed_in && rec.owner == 0;
     if !store.is_valid(&rec, now) {
         return render::err(404, "Share link expired");
     }
@@ -383,6 +390,7 @@ async fn create(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     let hashid = store.insert(|db_id, hashid| ShareRec {
         db_id,
         hashid,
+        owner: 0,
         path,
         password,
         remain_downloads: body.downloads.filter(|n| *n > 0),
@@ -435,7 +443,8 @@ async fn update(
     let Some(rec) = store.get_mut(&id) else {
         return render::err(404, "failed to get existed share");
     };
-    if rec.path != path {
+    // The uri resolves in the signed-in user's drive: another user's share is another file.
+    if rec.path != path || rec.owner != 0 {
         return render::err(404, "share link not found");
     }
     // The password is never touched; every limit and prop is replaced (`Upsert`).
@@ -459,7 +468,12 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
-    if st.lock_store().remove(&id) {
+    // Admins may delete any share, others only their own (`DeleteShare`).
+    let admin = st.settings().admin;
+    let mut store = st.lock_store();
+    let deletable = store.get(&id).is_some_and(|r| admin || r.owner == 0);
+    if deletable && store.remove(&id) {
+        st.record_delete(&id);
         render::ok(None)
     } else {
         // `DeleteShare` (`service/share/manage.go`).
