@@ -5,7 +5,7 @@ use crate::client::{Call, Client};
 use crate::config::{KooDriveConfig, MAX_PAGE_SIZE};
 use crate::dto::{
     CancelBody, CancelResponse, CreateShareBody, ListBody, ShareByMeLink, ShareLinkResponse,
-    SharePermission, UpdateShareBody,
+    ShareSubResponse, UpdateShareBody,
 };
 use crate::error::map_sub_result;
 use crate::mapping;
@@ -20,11 +20,16 @@ use unishare_core::lenient::Code;
 use unishare_core::retry::Idempotency;
 use unishare_core::{
     AccountName, Audience, AudienceSet, CallContext, Capabilities, CreateShare, Error, ErrorKind,
-    Page, PageCursor, PasswordRule, Patch, PermissionsInput, Provider, Result, RevokeOutcome,
-    Share, ShareProvider, SourceForm, SourceInput, SourceKind, UpdateShare,
+    Page, PageCursor, PasswordRule, Patch, Provider, Result, RevokeOutcome, Share, ShareProvider,
+    SourceForm, SourceInput, SourceKind, UpdateShare,
 };
 
-/// What KooDrive can do (vendor doc §3, §5), as data.
+/// What an enterprise KooDrive account can do (vendor doc §3, §5, §11), as data.
+///
+/// Link permissions are reported (the detail has `permission`) but cannot be set: every
+/// edition documents `permission` on create and update as "supported in the future", so a
+/// request carrying them is refused by the central check, naming `create_with_permissions` /
+/// `update_permissions`, instead of being sent and silently ignored.
 pub const CAPABILITIES: Capabilities = Capabilities {
     source_form: SourceForm::FileIds,
     audiences: AudienceSet {
@@ -41,17 +46,29 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     create_with_max_downloads: false,
     create_with_comment: true,
     comment_max_chars: Some(511),
-    create_with_permissions: true,
+    create_with_permissions: false,
     update_password: true,
     update_expiry: true,
     update_max_downloads: false,
     update_comment: true,
-    update_permissions: true,
+    update_permissions: false,
     revoke_batch_max: 100,
     reports_views: true,
     reports_downloads: true,
     reports_saves: true,
     reports_permissions: true,
+};
+
+/// What a carrier-edition account can do: as [`CAPABILITIES`], but the carrier `createShare`
+/// takes `scope` 1 (external link) or 3 (specified users) only, so no organization-only links
+/// (KD-C, vendor doc §3.1, §11).
+pub const CARRIER_CAPABILITIES: Capabilities = Capabilities {
+    audiences: AudienceSet {
+        anyone: true,
+        organization: false,
+        restricted: true,
+    },
+    ..CAPABILITIES
 };
 
 /// Most files one share may hold (KD-C `fileIds` 1–100).
@@ -65,6 +82,7 @@ pub struct KooDriveProvider {
     base_url: String,
     auth_method: &'static str,
     page_size: u32,
+    capabilities: Capabilities,
     client: Client,
 }
 
@@ -75,6 +93,7 @@ impl fmt::Debug for KooDriveProvider {
             .field("base_url", &self.base_url)
             .field("auth", &self.auth_method)
             .field("page_size", &self.page_size)
+            .field("carrier", &!self.capabilities.audiences.organization)
             .finish_non_exhaustive()
     }
 }
@@ -129,9 +148,15 @@ impl KooDriveProvider {
             &config.base_url,
             Auth::new(&config.auth),
             config.policy.clone(),
+            config.agent_name.as_deref(),
         )
         .map_err(|e| e.in_account(config.account.as_str(), Provider::Koodrive))?;
         Ok(KooDriveProvider {
+            capabilities: if config.is_carrier() {
+                CARRIER_CAPABILITIES
+            } else {
+                CAPABILITIES
+            },
             auth_method: config.auth.method(),
             base_url: config.base_url.trim().trim_end_matches('/').to_owned(),
             account: config.account,
@@ -203,13 +228,28 @@ impl KooDriveProvider {
             idempotency: Idempotency::Idempotent,
         };
         let resp: CancelResponse = self.client.call(&call, ctx).await?;
+        Ok(self.cancel_results(chunk, resp.sub_response_list.unwrap_or_default()))
+    }
+
+    /// The per-id results of one cancel call. A sub-response names its share by `shareId`
+    /// (seed page, carrier example) or, as the current reference's table has only
+    /// `{code, msg}`, by its position in the request's `shareIds`; position is trusted only
+    /// when the list has exactly one entry per id sent. Without a list the call's own
+    /// `code: 0` answers for all; with one, an id it does not answer for is not confirmed.
+    fn cancel_results(
+        &self,
+        chunk: &[String],
+        subs: Vec<ShareSubResponse>,
+    ) -> HashMap<String, Result<()>> {
         let mut out = HashMap::new();
-        let subs = resp.sub_response_list.unwrap_or_default();
-        // Without per-id results the call's own `code: 0` is the only answer: all cancelled.
-        // With them, an id the vendor left out is not confirmed gone.
         let per_id = !subs.is_empty();
-        for sub in subs {
-            let Some(id) = sub.share_id else { continue };
+        let positional = subs.len() == chunk.len();
+        for (pos, sub) in subs.into_iter().enumerate() {
+            let id = match sub.share_id {
+                Some(id) => id.to_string(),
+                None if positional => chunk[pos].clone(),
+                None => continue,
+            };
             let msg = sub.msg.or(sub.message);
             let result = match &sub.code {
                 None | Some(Code::Num(0)) => Ok(()),
@@ -218,14 +258,14 @@ impl KooDriveProvider {
                     Err(self.ctx_err(e, "revoke"))
                 }
             };
-            out.insert(id.to_string(), result);
+            out.insert(id, result);
         }
         if per_id {
             for id in chunk {
                 out.entry(id.clone()).or_insert_with(|| {
                     Err(self.ctx_err(
                         Error::upstream_protocol(
-                            "KooDrive's cancel answer listed other shares but not this one: \
+                            "KooDrive's cancel answer did not answer for this share: \
                              not confirmed revoked",
                         ),
                         "revoke",
@@ -233,7 +273,7 @@ impl KooDriveProvider {
                 });
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -249,14 +289,6 @@ fn scope_of(audience: Audience) -> u8 {
         Audience::Organization => 2,
         Audience::Restricted => 3,
     }
-}
-
-fn permission(p: &PermissionsInput) -> Option<SharePermission> {
-    (!p.is_empty()).then_some(SharePermission {
-        preview: p.preview,
-        edit: p.edit,
-        download: p.download,
-    })
 }
 
 /// The `userIds` / `deptIds` / `groupIds` of `vendor`; any other key is an error.
@@ -327,7 +359,7 @@ impl ShareProvider for KooDriveProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
+        self.capabilities
     }
 
     async fn list_page(&self, cursor: Option<&PageCursor>, ctx: &CallContext) -> Result<Page> {
@@ -406,9 +438,7 @@ impl ShareProvider for KooDriveProvider {
             file_ids: file_ids.clone(),
             container_id: container_id.clone(),
             valid_days: valid_days(expires_at, now),
-            expire_time: Some(expires_at.format("%Y-%m-%d %H:%M:%S").to_string()),
             extract_code: req.password.as_ref().map(|p| p.expose().to_owned()),
-            permission: req.permissions.as_ref().and_then(permission),
             comment: req.comment.clone(),
             user_ids,
             dept_ids,
@@ -478,8 +508,9 @@ impl ShareProvider for KooDriveProvider {
             group_ids,
             ..UpdateShareBody::default()
         };
+        // `validDays` only when the expiry changes: the editions disagree on what 0 means.
         if let Patch::Set(at) = req.expires_at {
-            body.valid_days = valid_days(at, now);
+            body.valid_days = Some(valid_days(at, now));
             body.expire_time = Some(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
         }
         body.extract_code = match &req.password {
@@ -493,7 +524,6 @@ impl ShareProvider for KooDriveProvider {
             Patch::Clear => Some(String::new()),
             Patch::Set(c) => Some(c.clone()),
         };
-        body.permission = req.permissions.as_ref().and_then(permission);
         let call = Call {
             op,
             method: Method::PUT,

@@ -524,16 +524,11 @@ async fn create_options_and_update_round_trip() {
     req.password = Some(Secret::new("Ab3dEf9h"));
     req.comment = Some("季度报告 ✅".into());
     req.audience = Some(Audience::Organization);
-    req.permissions = Some(unishare_core::PermissionsInput {
-        download: Some(false),
-        ..Default::default()
-    });
     let s = p.create(&req, &ctx()).await.unwrap();
     assert_eq!(s.native_id.len(), 19);
     assert_eq!(s.audience, Audience::Organization);
     assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("Ab3dEf9h"));
     assert_eq!(s.comment.as_deref(), Some("季度报告 ✅"));
-    assert_eq!(s.permissions.download, Some(false));
     assert_eq!(s.source.kind, unishare_core::SourceKind::File);
     let days = (s.expires_at.unwrap() - Utc::now()).num_hours();
     assert!((7 * 24 - 1..=7 * 24).contains(&days), "{days}");
@@ -546,7 +541,7 @@ async fn create_options_and_update_round_trip() {
     let s2 = p.update(&s.native_id, &upd, &ctx()).await.unwrap();
     assert_eq!(s2.password_protected, Some(false));
     assert_eq!(s2.comment, None);
-    assert_eq!(s2.expires_at, s.expires_at, "validDays 0 = unchanged");
+    assert_eq!(s2.expires_at, s.expires_at, "no validDays = unchanged");
     let upd = UpdateShare {
         password: Patch::Set(Secret::new("Zz9Yy8Xx")),
         expires_at: Patch::Set(Utc::now() + Days::days(30)),

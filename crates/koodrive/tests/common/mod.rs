@@ -72,6 +72,7 @@ pub fn provider_with(
         auth,
         policy: policy(retries),
         page_size,
+        agent_name: None,
     })
     .expect("valid config")
 }
