@@ -277,6 +277,16 @@ impl KooDriveProvider {
     }
 }
 
+/// Takes the access code from a create or update answer (`shareLink.extractCode`, documented
+/// in both) when the read-back after it did not say (`password_protected: null`): the answer
+/// is the vendor's own word on the same share, a moment earlier.
+fn fill_password(share: &mut Share, answer: &Share) {
+    if share.password_protected.is_none() && share.native_id == answer.native_id {
+        share.password_protected = answer.password_protected;
+        share.password.clone_from(&answer.password);
+    }
+}
+
 /// Whole days for `validDays`: `ceil((at - now) / 1 day)`, clamped to 1..=365.
 pub fn valid_days(at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     let secs = (at - now).num_seconds().max(0);
@@ -482,6 +492,7 @@ impl ShareProvider for KooDriveProvider {
         match (self.fetch(&share_id, op, ctx).await, known) {
             (Ok(mut share), Ok(known)) => {
                 share.fill_unreported(&known);
+                fill_password(&mut share, &known);
                 Ok(share)
             }
             (Ok(share), Err(_)) => Ok(share),
@@ -537,6 +548,7 @@ impl ShareProvider for KooDriveProvider {
         // The update answer's `shareLink` has the counters the detail lacks (§3.3, §3.4).
         if let Ok(updated) = self.map_detail(answer, op) {
             share.fill_unreported(&updated);
+            fill_password(&mut share, &updated);
         }
         Ok(share)
     }
