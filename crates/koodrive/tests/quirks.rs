@@ -450,6 +450,10 @@ async fn simulator_verifies_signatures_and_rejects_clock_skew() {
         .as_str()
         .unwrap()
         .contains("signature expired"));
+    // Any later than the server's clock is refused: no slack (KD-C "cannot be later than
+    // the current time", vendors/koodrive.md §11).
+    let (status, _) = signed_get(&sim, fmt(Utc::now() + Days::seconds(30)), false).await;
+    assert_eq!(status, 401);
     // Slightly old is fine.
     assert_eq!(
         signed_get(&sim, fmt(Utc::now() - Days::minutes(14)), false)
