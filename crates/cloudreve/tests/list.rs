@@ -214,7 +214,8 @@ async fn a_bad_record_is_skipped_and_the_rest_maps() {
     assert_eq!(page.shares.len(), 1);
     let s = &page.shares[0];
     assert_eq!(s.native_id, "good1");
-    assert_eq!(s.status, ShareStatus::Expired);
+    // `expired: true` with no expiry and no download limit: a dead source or owner (§3.7).
+    assert_eq!(s.status, ShareStatus::SourceDeleted);
     assert_eq!(s.stats.downloads, Some(0));
     assert_eq!(s.vendor.get("size"), Some(json!(10)));
     assert_eq!(page.skipped.len(), 3, "{:?}", page.skipped);

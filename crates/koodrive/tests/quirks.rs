@@ -475,6 +475,7 @@ async fn trace_id_is_accepted_by_the_strict_simulator() {
     ] {
         let ctx = CallContext {
             request_id: rid.map(str::to_owned),
+            ..CallContext::default()
         };
         p.list_page(None, &ctx).await.unwrap();
     }
