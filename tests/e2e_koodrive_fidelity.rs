@@ -60,24 +60,6 @@ auth = {{ method = "token", token = "{}", session_id = "{}", agent_name = "demo-
     )
 }
 
-async fn shares(g: &Gateway, query: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = g.url(&format!("/v1/shares?limit=1000&{query}"));
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let (status, body) = get(&url, None).await;
-        assert_eq!(status, 200, "{url}: {body}");
-        out.extend(body["shares"].as_array().expect("shares").iter().cloned());
-        match body["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
-}
-
 fn ids(shares: &[Value]) -> HashSet<String> {
     shares
         .iter()
@@ -95,13 +77,13 @@ async fn a_list_without_extract_code_is_password_unknown_and_matches_neither_fil
     let g = Gateway::start(&three_accounts(&cur, &seed, &carrier));
     g.ready().await;
 
-    let current = shares(&g, "account=cur").await;
+    let current = walk_shares(&g, "account=cur", None).await;
     assert_eq!(current.len(), cur.share_count());
     assert!(current.iter().all(|s| s["password_protected"].is_null()
         && s.get("password").is_none()
         && s["permissions"] == json!({"preview": null, "download": null, "edit": null})));
     // The carrier tenant answered (X-Hw-Agentname from `agent_name`), in the same shape.
-    let from_carrier = shares(&g, "account=carrier").await;
+    let from_carrier = walk_shares(&g, "account=carrier", None).await;
     assert_eq!(from_carrier.len(), carrier.share_count());
     assert!(from_carrier
         .iter()
@@ -109,9 +91,9 @@ async fn a_list_without_extract_code_is_password_unknown_and_matches_neither_fil
 
     // The seed-page account says true or false for every share; the filters split it, and
     // shares whose protection is unknown match neither value.
-    let seeded = shares(&g, "account=seed").await;
-    let protected = shares(&g, "password_protected=true").await;
-    let open = shares(&g, "password_protected=false").await;
+    let seeded = walk_shares(&g, "account=seed", None).await;
+    let protected = walk_shares(&g, "password_protected=true", None).await;
+    let open = walk_shares(&g, "password_protected=false", None).await;
     assert!(!protected.is_empty() && !open.is_empty());
     for s in protected.iter().chain(&open) {
         assert_eq!(s["account"], "seed", "{}", s["id"]);
@@ -181,7 +163,7 @@ async fn revoking_against_sub_responses_without_share_id_reports_success() {
         assert!(!left.contains(gone), "{gone} still exists");
     }
     assert_eq!(left.len(), native.len() - 3);
-    let listed = ids(&shares(&g, "account=cur").await);
+    let listed = ids(&walk_shares(&g, "account=cur", None).await);
     assert!(!listed.contains(&batch[0]) && !listed.contains(&batch[2]));
 }
 

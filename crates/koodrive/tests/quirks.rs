@@ -3,12 +3,12 @@
 mod common;
 
 use chrono::{Duration as Days, Utc};
-use common::{auth, provider, provider_with, sim, Method};
+use common::{auth, create_req, provider, provider_with, sim, Method};
 use serde_json::{json, Value};
 use std::time::Duration;
 use unishare_core::{
-    Audience, CallContext, CreateShare, ErrorKind, PageCursor, Patch, Secret, ShareProvider,
-    ShareStatus, SourceInput, UpdateShare,
+    Audience, CallContext, ErrorKind, PageCursor, Patch, Secret, ShareProvider, ShareStatus,
+    SourceInput, UpdateShare,
 };
 use unishare_koodrive::sign::{sign, SignInput};
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
@@ -35,16 +35,6 @@ async fn list_with(body: Value) -> unishare_core::Result<unishare_core::Page> {
     let sim = sim(0).await;
     sim.faults().inject("list", ok_body(body), Some(1));
     provider(&sim, Method::App).list_page(None, &ctx()).await
-}
-
-fn create_req(sim: &KooDriveSim) -> CreateShare {
-    let (f, c) = sim.files().into_iter().next().unwrap();
-    let mut r = CreateShare::new(SourceInput::Files {
-        file_ids: vec![f],
-        container_id: c,
-    });
-    r.expires_at = Some(Utc::now() + Days::days(7));
-    r
 }
 
 #[tokio::test]

@@ -5,11 +5,11 @@
 mod common;
 
 use chrono::{Duration as Days, Utc};
-use common::{auth, policy, sim_with, Method};
+use common::{auth, create_req, policy, sim_with, Method};
 use serde_json::Value;
 use unishare_core::{
-    AccountName, Audience, CallContext, CreateShare, ErrorKind, Patch, PermissionsInput, Secret,
-    ShareProvider, SourceInput, UpdateShare,
+    AccountName, Audience, CallContext, ErrorKind, Patch, PermissionsInput, Secret, ShareProvider,
+    UpdateShare,
 };
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
 use unishare_testkit::koodrive::{DocShape, KooDriveSim, KooDriveSimConfig};
@@ -38,16 +38,6 @@ async fn current(seed_shares: usize) -> KooDriveSim {
         ..KooDriveSimConfig::default()
     })
     .await
-}
-
-fn create_req(sim: &KooDriveSim) -> CreateShare {
-    let (f, c) = sim.files().into_iter().next().unwrap();
-    let mut r = CreateShare::new(SourceInput::Files {
-        file_ids: vec![f],
-        container_id: c,
-    });
-    r.expires_at = Some(Utc::now() + Days::days(7));
-    r
 }
 
 /// The simulator's own answer, read without the provider.
