@@ -20,6 +20,7 @@ mod dto;
 mod error;
 mod mapping;
 mod provider;
+mod site;
 mod uri;
 
 pub use capabilities::CAPABILITIES;

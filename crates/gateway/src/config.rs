@@ -104,6 +104,10 @@ pub struct AccountSection {
     /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
     #[serde(default)]
     pub rate_limit: Option<String>,
+    /// `"user"` (default: the signed-in user's links) or `"site"` (every user's, with an
+    /// administrator's credentials, where the vendor has an admin listing).
+    #[serde(default)]
+    pub inventory: Option<String>,
 }
 
 /// `[[api_keys]]` as written.
@@ -288,6 +292,8 @@ pub struct AccountConfig {
     pub max_concurrency: usize,
     /// Vendor call rate limit, when set.
     pub rate_limit: Option<unishare_core::retry::RateLimit>,
+    /// Whose links the account lists.
+    pub inventory: unishare_core::Inventory,
 }
 
 /// An API key scope.
@@ -474,6 +480,22 @@ impl RawConfig {
                 ),
                 None => None,
             };
+            let inventory = match a.inventory.as_deref() {
+                None => unishare_core::Inventory::User,
+                Some(s) => s
+                    .parse::<unishare_core::Inventory>()
+                    .map_err(|e| at(&key("inventory"), e.message().to_string()))?,
+            };
+            if inventory == unishare_core::Inventory::Site
+                && !crate::vendors::capabilities(provider).site_inventory
+            {
+                return Err(at(
+                    &key("inventory"),
+                    format!(
+                        "{provider} has no site-wide listing of every user's links: use \"user\""
+                    ),
+                ));
+            }
             let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
             let method = table.take_plain("method")?;
             let auth = match (provider, method.as_str()) {
@@ -515,6 +537,7 @@ impl RawConfig {
                 page_size: a.page_size,
                 max_concurrency,
                 rate_limit,
+                inventory,
             });
         }
         let mut api_keys = Vec::new();

@@ -54,6 +54,7 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
         (AccountAuth::CloudreveToken { refresh_token }, Provider::Cloudreve) => {
@@ -65,6 +66,7 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
         (

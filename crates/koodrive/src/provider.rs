@@ -51,6 +51,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     reports_downloads: true,
     reports_saves: true,
     reports_permissions: true,
+    site_inventory: false,
 };
 
 /// What a carrier-edition account can do: as [`CAPABILITIES`], but the carrier `createShare`

@@ -64,9 +64,16 @@ impl Store {
         !rec.is_expired(now) && self.files.get(&rec.path).is_some_and(|f| !f.trashed)
     }
 
-    /// Whether `path` names a file or folder of the drive (not one in the trash).
+    /// Whether `path` names a file or folder of the drive (not one in the trash); the parent
+    /// folders of every stored path exist too.
     pub fn exists(&self, path: &str) -> bool {
-        self.files.get(path).is_some_and(|f| !f.trashed)
+        match self.files.get(path) {
+            Some(f) => !f.trashed,
+            None => {
+                let prefix = format!("{path}/");
+                self.files.keys().any(|p| p.starts_with(&prefix))
+            }
+        }
     }
 }
 
