@@ -261,6 +261,8 @@ pub enum AccountAuth {
         app_secret: Secret,
         /// User acted for.
         user_id: String,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
     /// KooDrive user token + session id.
     KooDriveToken {
@@ -268,6 +270,8 @@ pub enum AccountAuth {
         token: Secret,
         /// The session id.
         session_id: Secret,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
 }
 
@@ -506,10 +510,12 @@ impl RawConfig {
                     app_id: table.take_plain("app_id")?,
                     app_secret: take_secret(&mut table, "app_secret")?,
                     user_id: table.take_plain("user_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (Provider::Koodrive, "token") => AccountAuth::KooDriveToken {
                     token: take_secret(&mut table, "token")?,
                     session_id: take_secret(&mut table, "session_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (p, m) => {
                     let allowed = match p {
