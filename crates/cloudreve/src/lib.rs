@@ -19,6 +19,8 @@ mod config;
 mod dto;
 mod error;
 mod mapping;
+pub mod oauth;
+mod persist;
 mod provider;
 mod site;
 mod uri;

@@ -257,6 +257,17 @@ pub enum AccountAuth {
         /// Refresh token.
         refresh_token: Secret,
     },
+    /// Cloudreve OAuth app grant.
+    CloudreveOAuth {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: Secret,
+        /// The grant's refresh token.
+        refresh_token: Secret,
+        /// `refresh_token_file`, where a rotated token is written back.
+        persist_to: Option<PathBuf>,
+    },
     /// KooDrive HMAC app signing.
     KooDriveApp {
         /// AppId.
@@ -265,6 +276,8 @@ pub enum AccountAuth {
         app_secret: Secret,
         /// User acted for.
         user_id: String,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
     /// KooDrive user token + session id.
     KooDriveToken {
@@ -272,6 +285,8 @@ pub enum AccountAuth {
         token: Secret,
         /// The session id.
         session_id: Secret,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
     /// Nextcloud login name + app password (HTTP basic).
     NextcloudAppPassword {
@@ -518,6 +533,12 @@ impl RawConfig {
                     email: table.take_plain("email")?,
                     password: take_secret(&mut table, "password")?,
                 },
+                (Provider::Cloudreve, "oauth") => AccountAuth::CloudreveOAuth {
+                    client_id: table.take_plain("client_id")?,
+                    client_secret: take_secret(&mut table, "client_secret")?,
+                    persist_to: crate::secrets::secret_file(&table, "refresh_token"),
+                    refresh_token: take_secret(&mut table, "refresh_token")?,
+                },
                 (Provider::Cloudreve, "token") => AccountAuth::CloudreveToken {
                     refresh_token: take_secret(&mut table, "refresh_token")?,
                 },
@@ -525,10 +546,12 @@ impl RawConfig {
                     app_id: table.take_plain("app_id")?,
                     app_secret: take_secret(&mut table, "app_secret")?,
                     user_id: table.take_plain("user_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (Provider::Koodrive, "token") => AccountAuth::KooDriveToken {
                     token: take_secret(&mut table, "token")?,
                     session_id: take_secret(&mut table, "session_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (Provider::Nextcloud, "app_password") => AccountAuth::NextcloudAppPassword {
                     user: table.take_plain("user")?,
@@ -542,7 +565,7 @@ impl RawConfig {
                 },
                 (p, m) => {
                     let allowed = match p {
-                        Provider::Cloudreve => "\"password\" or \"token\"",
+                        Provider::Cloudreve => "\"password\", \"token\" or \"oauth\"",
                         Provider::Koodrive => "\"app\" or \"token\"",
                         Provider::Nextcloud => "\"app_password\"",
                     };
