@@ -99,6 +99,21 @@ pub struct OcsShare<'a> {
     pub hide_download: Option<bool>,
 }
 
+/// The `null` arms of a lenient visitor: `null` (and a unit) is `$null`, `Some(x)` is `x`.
+macro_rules! null_is {
+    ($de:lifetime, $null:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($null)
+        }
+        fn visit_some<D: Deserializer<$de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
 /// `Option<u64>` from an integer, a float without fraction (PHP sizes above 2^53 come as
 /// floats), a numeric string, or `null`.
 fn size_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
@@ -121,15 +136,7 @@ fn size_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             Ok(v.trim().parse::<u64>().ok())
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
+        null_is!('de, None);
     }
     d.deserialize_any(V)
 }
@@ -146,15 +153,7 @@ fn set_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             Ok(Some(!v.is_empty()))
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Some(false))
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Some(false))
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
+        null_is!('de, Some(false));
     }
     d.deserialize_any(V)
 }
@@ -184,15 +183,7 @@ fn flag_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
                 other => Err(E::custom(format!("expected 0 or 1, got {other:?}"))),
             }
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
+        null_is!('de, None);
     }
     d.deserialize_any(V)
 }
