@@ -19,6 +19,7 @@ mod config;
 mod dto;
 mod error;
 mod mapping;
+mod native_id;
 mod provider;
 
 pub use capabilities::CAPABILITIES;

@@ -72,7 +72,8 @@ impl<'de> Deserialize<'de> for AccountName {
 /// The gateway-wide share id: `{account}:{native_id}`.
 ///
 /// The account part cannot contain `:`, so the first `:` splits the two; the native id may
-/// contain anything printable except whitespace and control characters.
+/// contain anything printable except whitespace, control characters, `/` and `\\`, and is
+/// not a dot segment (`.`, `..`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ShareId {
     full: CompactString,
@@ -131,10 +132,16 @@ fn validate_native_id(native: &str) -> Result<(), Error> {
     }
     if native
         .chars()
-        .any(|c| c.is_control() || c.is_whitespace() || c == '/')
+        .any(|c| c.is_control() || c.is_whitespace() || c == '/' || c == '\\')
     {
         return Err(Error::invalid_request(
-            "invalid share id: the native id contains whitespace, '/' or control characters",
+            "invalid share id: the native id contains whitespace, '/', '\\' or control characters",
+        ));
+    }
+    // A dot segment would move a vendor path up (`/share/..` is `/`): no vendor id is one.
+    if native == "." || native == ".." {
+        return Err(Error::invalid_request(
+            "invalid share id: the native id is a dot segment",
         ));
     }
     Ok(())
@@ -203,6 +210,9 @@ mod tests {
             "hq:a b",
             "hq:a/b",
             "hq:a\nb",
+            "hq:.",
+            "hq:..",
+            "hq:a\\b",
             &format!("{}:x", "a".repeat(65)),
             &format!("hq:{}", "x".repeat(257)),
         ] {

@@ -70,9 +70,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Several methods of one path merge into one method router.
         router = router.route(path, handler);
     }
-    router
+    router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    if state.principals.anonymous().is_some() {
+        // Key-less (loopback) mode: refuse foreign Host names (DNS rebinding).
+        router = router.layer(axum::middleware::from_fn(crate::loopback_host::middleware));
+    }
+    router
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::request_id::middleware(timeout, req, next)
         }))

@@ -12,14 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use unishare_core::{AccountName, Provider, Secret};
 
-/// A configuration error: one line naming the key and the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-fn err(msg: impl Into<String>) -> ConfigError {
-    ConfigError(msg.into())
-}
+pub use crate::config_error::ConfigError;
 
 /// `[server]`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -226,11 +219,8 @@ pub mod duration_str {
     /// Reads a humantime string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
-        humantime::parse_duration(s.trim()).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "invalid duration {s:?} ({e}); write e.g. \"30s\", \"10m\""
-            ))
-        })
+        humantime::parse_duration(s.trim())
+            .map_err(|_| serde::de::Error::custom("invalid duration; write e.g. \"30s\", \"10m\""))
     }
 }
 
@@ -331,18 +321,20 @@ impl Config {
     /// Loads `file` (when given), then `UNISHARE_*` environment overrides, and validates.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut fig = Figment::from(Serialized::defaults(RawConfig::empty()));
-        let origin = match file {
+        let (origin, text) = match file {
             Some(path) => {
+                let origin = path.display().to_string();
                 if !path.exists() {
-                    return Err(err(format!(
-                        "config file {} does not exist",
-                        path.display()
-                    )));
+                    return Err(ConfigError::general(&origin, "config file does not exist"));
                 }
-                fig = fig.merge(Toml::file(path));
-                path.display().to_string()
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::general(&origin, format!("cannot read the config file: {e}"))
+                })?;
+                crate::config_error::check_syntax(&text, &origin)?;
+                fig = fig.merge(Toml::string(&text));
+                (origin, text)
             }
-            None => "(no file)".to_string(),
+            None => ("(no file)".to_string(), String::new()),
         };
         // Only UNISHARE_<SECTION>__<KEY> overrides config; other UNISHARE_* variables (such as
         // UNISHARE_CONFIG, or a secret named by a `*_env` key) are not config keys.
@@ -351,30 +343,21 @@ impl Config {
                 .filter(|k| k.as_str().contains("__"))
                 .split("__"),
         );
-        Config::from_figment(fig, &origin)
+        Config::from_figment(fig, &origin).map_err(|e| e.locate(&text))
     }
 
     /// Parses TOML text (used by the demo and by tests), then validates.
     pub fn from_toml_str(toml: &str, origin: &str) -> Result<Config, ConfigError> {
+        crate::config_error::check_syntax(toml, origin)?;
         let fig = Figment::from(Serialized::defaults(RawConfig::empty())).merge(Toml::string(toml));
-        Config::from_figment(fig, origin)
+        Config::from_figment(fig, origin).map_err(|e| e.locate(toml))
     }
 
+    /// Extracts and validates; the first error is reported (never with the value it is about).
     fn from_figment(fig: Figment, origin: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = fig.extract().map_err(|e| {
-            let mut msg = String::new();
-            for e in e {
-                let path = e.path.join(".");
-                if !msg.is_empty() {
-                    msg.push_str("; ");
-                }
-                if path.is_empty() {
-                    msg.push_str(&e.kind.to_string());
-                } else {
-                    msg.push_str(&format!("key `{path}`: {}", e.kind));
-                }
-            }
-            err(format!("{origin}: {msg}"))
+        let raw: RawConfig = fig.extract().map_err(|e| match e.into_iter().next() {
+            Some(first) => crate::config_error::from_figment(first, origin),
+            None => ConfigError::general(origin, "invalid configuration"),
         })?;
         raw.validate(origin)
     }
@@ -393,7 +376,7 @@ impl RawConfig {
 
     /// Validates and resolves secrets.
     pub fn validate(self, origin: &str) -> Result<Config, ConfigError> {
-        let at = |key: &str, msg: String| err(format!("{origin}: key `{key}`: {msg}"));
+        let at = |key: &str, msg: String| ConfigError::at(origin, key, msg);
         if self.cache.max_stale < self.cache.ttl {
             return Err(at("cache.max_stale", "must be at least cache.ttl".into()));
         }

@@ -37,8 +37,8 @@ pub struct ProblemDoc {
     /// The request id (also in the `x-request-id` header).
     pub request_id: String,
     /// Error kind: `invalid_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
-    /// `unsupported`, `rate_limited`, `upstream_auth`, `upstream_protocol`,
-    /// `upstream_unavailable`, `internal`.
+    /// `unsupported`, `unsupported_media_type`, `misdirected_request`, `overloaded`,
+    /// `rate_limited`, `upstream_auth`, `upstream_protocol`, `upstream_unavailable`, `internal`.
     pub kind: String,
     /// The account involved.
     pub account: Option<String>,

@@ -25,6 +25,9 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unsupported => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
+        ErrorKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::UpstreamAuth | ErrorKind::UpstreamProtocol => StatusCode::BAD_GATEWAY,
         ErrorKind::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -40,6 +43,9 @@ fn title_of(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "Not found",
         ErrorKind::Conflict => "Conflict",
         ErrorKind::Unsupported => "Not supported by this provider",
+        ErrorKind::UnsupportedMediaType => "Unsupported media type",
+        ErrorKind::MisdirectedRequest => "Misdirected request",
+        ErrorKind::Overloaded => "Server busy",
         ErrorKind::RateLimited { .. } => "Too many requests",
         ErrorKind::UpstreamAuth => "Vendor rejected our credentials",
         ErrorKind::UpstreamProtocol => "Vendor sent an unreadable answer",
@@ -111,7 +117,7 @@ impl IntoResponse for ApiError {
             if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
-        } else if matches!(kind, ErrorKind::RateLimited { .. }) {
+        } else if matches!(kind, ErrorKind::RateLimited { .. } | ErrorKind::Overloaded) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }

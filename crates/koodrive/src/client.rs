@@ -8,7 +8,7 @@ use crate::error::map_error;
 use crate::sign::encode;
 use crate::trace::trace_id;
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
@@ -80,6 +80,9 @@ impl Client {
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
+            // No redirect is followed (unishare_core::upstream): a 3xx is an error, never a
+            // second request carrying the body, the session id and the trace id elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
@@ -264,6 +267,12 @@ impl Client {
     ) -> Result<Checked<T>> {
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
+        if unishare_core::upstream::is_redirect(status) {
+            let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+            return Err(unishare_core::upstream::redirect_error(
+                "KooDrive", status, location,
+            ));
+        }
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)

@@ -166,6 +166,18 @@ impl KooDriveSim {
             .collect()
     }
 
+    /// Makes a share's `linkUrl` `url` (e.g. a `javascript:` URL, to test what the gateway
+    /// serves); `false` when there is no such share.
+    pub fn set_link_url(&self, share_id: &str, url: &str) -> bool {
+        match self.lock_store().get_mut(share_id) {
+            Some(share) => {
+                share.link_url = Some(url.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Changes the sliding token expiry (e.g. to a few milliseconds in a test).
     pub fn set_token_ttl(&self, d: Duration) {
         self.state

@@ -375,6 +375,7 @@ fn build_share(
         user_ids,
         dept_ids,
         group_ids,
+        link_url: None,
     })
 }
 
