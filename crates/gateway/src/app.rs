@@ -64,7 +64,12 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
-    let timeout = state.config.server.request_timeout;
+    let entry = crate::request_id::Entry {
+        timeout: state.config.server.request_timeout,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(
+            state.config.limits.max_in_flight,
+        )),
+    };
     let mut router = Router::new();
     for (_, path, handler) in table() {
         // Several methods of one path merge into one method router.
@@ -79,7 +84,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     router
         .layer(axum::middleware::from_fn(move |req, next| {
-            crate::request_id::middleware(timeout, req, next)
+            crate::request_id::middleware(entry.clone(), req, next)
         }))
         .with_state(state)
 }

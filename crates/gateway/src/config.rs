@@ -2,6 +2,7 @@
 //! environment variables, read with figment, then validated into [`Config`]. Every error names
 //! the key (and the file) it is about.
 
+pub use crate::limits::LimitsSection;
 use crate::secrets::{take_secret, AuthTable};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -121,6 +122,9 @@ pub struct ApiKeySection {
     pub scopes: Vec<String>,
     /// `["*"]` or account names.
     pub accounts: Vec<String>,
+    /// Optional request rate limit of this key, e.g. `"100/s"` (GCRA; 429 + `Retry-After`).
+    #[serde(default)]
+    pub rate_limit: Option<String>,
 }
 
 /// The whole file as written.
@@ -142,6 +146,9 @@ pub struct RawConfig {
     /// `[[api_keys]]`.
     #[serde(default)]
     pub api_keys: Vec<ApiKeySection>,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: LimitsSection,
 }
 
 /// Longest duration accepted anywhere in the config.
@@ -298,6 +305,8 @@ pub struct ApiKeyConfig {
     pub scopes: HashSet<Scope>,
     /// `None` = every account.
     pub accounts: Option<HashSet<String>>,
+    /// Request rate limit, when set.
+    pub rate_limit: Option<unishare_core::retry::RateLimit>,
 }
 
 /// The validated configuration.
@@ -315,6 +324,8 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// API keys.
     pub api_keys: Vec<ApiKeyConfig>,
+    /// `[limits]`.
+    pub limits: LimitsSection,
 }
 
 impl Config {
@@ -371,6 +382,7 @@ impl RawConfig {
             upstream: default_upstream(),
             accounts: Vec::new(),
             api_keys: Vec::new(),
+            limits: LimitsSection::default(),
         }
     }
 
@@ -561,11 +573,19 @@ impl RawConfig {
                 }
                 Some(k.accounts.iter().cloned().collect())
             };
+            let rate_limit = match &k.rate_limit {
+                Some(r) => Some(
+                    r.parse::<unishare_core::retry::RateLimit>()
+                        .map_err(|e| at(&key("rate_limit"), e))?,
+                ),
+                None => None,
+            };
             api_keys.push(ApiKeyConfig {
                 name: k.name,
                 sha256,
                 scopes,
                 accounts: accounts_allowed,
+                rate_limit,
             });
         }
         let mut cs = AuthTable::new(BTreeMap::new(), "server".into(), origin.into());
@@ -593,7 +613,9 @@ impl RawConfig {
                 ),
             ));
         }
+        self.limits.validate(origin)?;
         Ok(Config {
+            limits: self.limits,
             server: self.server,
             cursor_secret,
             cache: self.cache,

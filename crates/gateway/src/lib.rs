@@ -20,6 +20,8 @@ pub mod cursor;
 pub mod demo;
 pub mod export;
 pub mod keep_alive;
+pub mod limits;
+pub mod listener;
 pub mod loopback_host;
 pub mod metrics;
 pub mod openapi;
