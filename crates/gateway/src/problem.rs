@@ -91,7 +91,7 @@ impl IntoResponse for ApiError {
             tracing::error!(request_id = %request_id, error = ?e, "internal error");
             "an internal error occurred; the request id identifies it in the logs"
         } else {
-            if status.is_server_error() {
+            if status.is_server_error() && kind != ErrorKind::Overloaded {
                 tracing::warn!(request_id = %request_id, error = %e, "request failed upstream");
             }
             e.message()
