@@ -13,6 +13,19 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 use unishare_testkit::faults::Fault;
 
+/// Simulators with `shares` each and a ready key-less gateway over them, with `extra` config.
+async fn keyless(shares: usize, extra: &str) -> (Vendors, Gateway) {
+    let v = vendors(shares).await;
+    let g = Gateway::start(&config(&v, false, extra));
+    g.ready().await;
+    (v, g)
+}
+
+/// The body of a GET, as text.
+async fn text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
 /// A listener that must see no connection: the target of the redirects.
 struct Trap(TcpListener);
 
@@ -84,9 +97,7 @@ fn expiry() -> String {
 /// sees nothing (no POST body with the access code, no session or trace header).
 #[tokio::test]
 async fn a_vendor_redirect_is_a_502_and_is_never_followed() {
-    let v = vendors(10).await;
-    let g = Gateway::start(&config(&v, false, ""));
-    g.ready().await;
+    let (v, g) = keyless(10, "").await;
     let trap = Trap::new();
     let location = format!("http://{}/steal?code=x", trap.addr());
     for (route, status) in [("create", 307), ("cancel", 308)] {
@@ -147,13 +158,11 @@ async fn a_vendor_redirect_is_a_502_and_is_never_followed() {
 /// kept-alive idle connection after `idle_timeout`; a request that keeps coming is served.
 #[tokio::test]
 async fn slow_heads_and_idle_connections_are_cut_off() {
-    let v = vendors(5).await;
-    let g = Gateway::start(&config(
-        &v,
-        false,
+    let (_v, g) = keyless(
+        5,
         "\n[limits]\nheader_read_timeout = \"1s\"\nidle_timeout = \"1s\"\n",
-    ));
-    g.ready().await;
+    )
+    .await;
     let bound = Duration::from_secs(20);
 
     let mut half = TcpStream::connect(authority(&g)).unwrap();
@@ -178,12 +187,7 @@ async fn slow_heads_and_idle_connections_are_cut_off() {
         "idle keep-alive kept open"
     );
 
-    let metrics = reqwest::get(g.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text(&g.url("/metrics")).await;
     let line = metrics
         .lines()
         .find(|l| l.starts_with("unishare_http_header_timeouts_total"))
@@ -207,9 +211,7 @@ async fn served(g: &Gateway, request: &str) -> (u16, String, u32) {
 /// Item 2: one connection over `max_connections` is answered 503 and closed, and counted.
 #[tokio::test]
 async fn one_connection_over_the_cap_is_answered_503() {
-    let v = vendors(3).await;
-    let g = Gateway::start(&config(&v, false, "\n[limits]\nmax_connections = 3\n"));
-    g.ready().await;
+    let (_v, g) = keyless(3, "\n[limits]\nmax_connections = 3\n").await;
     // Wait for the readiness connection to be gone, then fill the server with three.
     let health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     let (_, _, mut refused) = served(&g, health).await;
@@ -251,9 +253,7 @@ async fn one_connection_over_the_cap_is_answered_503() {
 /// and a request id; health probes still pass.
 #[tokio::test]
 async fn one_request_over_the_in_flight_cap_is_answered_503() {
-    let v = vendors(3).await;
-    let g = Gateway::start(&config(&v, false, "\n[limits]\nmax_in_flight = 1\n"));
-    g.ready().await;
+    let (v, g) = keyless(3, "\n[limits]\nmax_in_flight = 1\n").await;
     // A slow vendor call holds the only in-flight slot.
     let id = v.cloudreve.share_ids()[0].clone();
     v.cloudreve
@@ -281,12 +281,7 @@ async fn one_request_over_the_in_flight_cap_is_answered_503() {
     let (status, _) = get(&g.url("/healthz"), None).await;
     assert_eq!(status, 200, "a health probe is not shed");
     assert_eq!(slow.await.unwrap().unwrap(), 200);
-    let metrics = reqwest::get(g.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text(&g.url("/metrics")).await;
     assert!(metrics.contains("unishare_http_requests_shed_total 1"));
 }
 
@@ -324,23 +319,13 @@ async fn a_javascript_url_is_served_as_null_and_counted() {
         "/v1/stats",
         "/v1/shares?limit=1000",
     ] {
-        let body = reqwest::get(g.url(path))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text(&g.url(path)).await;
         assert!(
             !body.to_lowercase().contains("javascript"),
             "{path} serves it"
         );
     }
-    let csv = reqwest::get(g.url("/v1/export?format=csv&account=cn"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = text(&g.url("/v1/export?format=csv&account=cn")).await;
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let url_col = rows
         .headers()
@@ -354,12 +339,7 @@ async fn a_javascript_url_is_served_as_null_and_counted() {
         .find(|r| r.get(0) == Some(id.as_str()))
         .unwrap();
     assert_eq!(row.get(url_col), Some(""));
-    let metrics = reqwest::get(g.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text(&g.url("/metrics")).await;
     assert!(
         metrics.contains("unishare_damaged_records_total{account=\"cn\"} 1"),
         "{metrics}"
@@ -407,9 +387,7 @@ async fn a_cross_site_text_plain_write_is_415() {
 /// Host is not checked.
 #[tokio::test]
 async fn a_keyless_server_refuses_foreign_host_names() {
-    let v = vendors(3).await;
-    let g = Gateway::start(&config(&v, false, ""));
-    g.ready().await;
+    let (v, g) = keyless(3, "").await;
     let port = authority(&g).rsplit(':').next().unwrap().to_string();
     for host in [
         format!("evil.example:{port}"),
@@ -454,13 +432,7 @@ async fn a_keyless_server_refuses_foreign_host_names() {
 /// and in a batch revoke, and the simulators see no request at all.
 #[tokio::test]
 async fn hostile_ids_are_4xx_and_reach_no_vendor_route() {
-    let v = vendors(5).await;
-    let g = Gateway::start(&config(
-        &v,
-        false,
-        "\n[cache]\nttl = \"10m\"\nmax_stale = \"1h\"\n",
-    ));
-    g.ready().await;
+    let (v, g) = keyless(5, "\n[cache]\nttl = \"10m\"\nmax_stale = \"1h\"\n").await;
     let before = (
         v.cloudreve.counters().snapshot(),
         v.koodrive.counters().snapshot(),

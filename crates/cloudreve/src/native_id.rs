@@ -1,6 +1,6 @@
 //! The form of a Cloudreve share id, checked before a client's id reaches a vendor path.
 
-use unishare_core::{Error, Result};
+use unishare_core::Result;
 
 /// Longest share id accepted (a hashid of a 64-bit id is far shorter).
 const MAX_LEN: usize = 64;
@@ -10,15 +10,13 @@ const MAX_LEN: usize = 64;
 /// separators, `?`, `#`) could not name a share and would change the request path, so it is a
 /// 400 before any vendor call.
 pub(crate) fn check(native_id: &str) -> Result<()> {
-    let ok = (1..=MAX_LEN).contains(&native_id.len())
-        && native_id.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_request(format!(
-            "invalid share id: a Cloudreve share id is 1 to {MAX_LEN} ASCII letters and digits"
-        )))
-    }
+    unishare_core::id::check_native_form(
+        native_id,
+        MAX_LEN,
+        u8::is_ascii_alphanumeric,
+        "Cloudreve",
+        "ASCII letters and digits",
+    )
 }
 
 #[cfg(test)]

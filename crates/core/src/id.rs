@@ -147,6 +147,25 @@ fn validate_native_id(native: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks a native id a client sent against a vendor's form (called by each vendor's
+/// `ShareProvider::check_native_id`): 1 to `max_len` bytes, each accepted by `byte_ok`; else an
+/// [`crate::ErrorKind::InvalidRequest`] saying that a `vendor` share id is `form`.
+pub fn check_native_form(
+    native_id: &str,
+    max_len: usize,
+    byte_ok: fn(&u8) -> bool,
+    vendor: &str,
+    form: &str,
+) -> Result<(), Error> {
+    if (1..=max_len).contains(&native_id.len()) && native_id.bytes().all(|b| byte_ok(&b)) {
+        Ok(())
+    } else {
+        Err(Error::invalid_request(format!(
+            "invalid share id: a {vendor} share id is 1 to {max_len} {form}"
+        )))
+    }
+}
+
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],

@@ -1,6 +1,6 @@
 //! The form of a KooDrive share id, checked before a client's id reaches a vendor path.
 
-use unishare_core::{Error, Result};
+use unishare_core::Result;
 
 /// Longest share id accepted (ids are 19-digit numbers held in strings).
 const MAX_LEN: usize = 32;
@@ -10,15 +10,13 @@ const MAX_LEN: usize = 32;
 /// `?`, `#`, `cancel`) could not name a share and might name another route, so it is a 400
 /// before any vendor call.
 pub fn check(native_id: &str) -> Result<()> {
-    let ok =
-        (1..=MAX_LEN).contains(&native_id.len()) && native_id.bytes().all(|b| b.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_request(format!(
-            "invalid share id: a KooDrive share id is 1 to {MAX_LEN} decimal digits"
-        )))
-    }
+    unishare_core::id::check_native_form(
+        native_id,
+        MAX_LEN,
+        u8::is_ascii_digit,
+        "KooDrive",
+        "decimal digits",
+    )
 }
 
 #[cfg(test)]
