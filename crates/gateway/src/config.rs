@@ -1,7 +1,9 @@
 //! Configuration (DESIGN.md §4): a TOML file overridden by `UNISHARE_<SECTION>__<KEY>`
 //! environment variables, read with figment, then validated into [`Config`]. Every error names
-//! the key (and the file) it is about.
+//! the file, the line and the key it is about, never the value (`config_error.rs`);
+//! `[[api_keys]]` are validated in `config_keys.rs`, `[limits]` in `limits.rs`.
 
+pub use crate::config_keys::{ApiKeyConfig, ApiKeySection, Scope};
 pub use crate::limits::LimitsSection;
 use crate::secrets::{take_secret, AuthTable};
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -96,33 +98,6 @@ pub struct AccountSection {
     #[serde(default)]
     pub max_concurrency: Option<usize>,
     /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
-    #[serde(default)]
-    pub rate_limit: Option<String>,
-}
-
-/// `[[api_keys]]` as written.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeySection {
-    /// Key name (shown in audit logs).
-    pub name: String,
-    /// SHA-256 hex of the key.
-    #[serde(default)]
-    pub key_sha256: Option<String>,
-    /// The key itself (discouraged; prefer `key_sha256`, `key_env` or `key_file`).
-    #[serde(default, skip_serializing)]
-    pub key: Option<String>,
-    /// Environment variable holding the key.
-    #[serde(default)]
-    pub key_env: Option<String>,
-    /// File holding the key.
-    #[serde(default)]
-    pub key_file: Option<PathBuf>,
-    /// Subset of `read`, `write`, `secrets`.
-    pub scopes: Vec<String>,
-    /// `["*"]` or account names.
-    pub accounts: Vec<String>,
-    /// Optional request rate limit of this key, e.g. `"100/s"` (GCRA; 429 + `Retry-After`).
     #[serde(default)]
     pub rate_limit: Option<String>,
 }
@@ -280,32 +255,6 @@ pub struct AccountConfig {
     /// Most vendor calls in flight at once.
     pub max_concurrency: usize,
     /// Vendor call rate limit, when set.
-    pub rate_limit: Option<unishare_core::retry::RateLimit>,
-}
-
-/// An API key scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Read shares.
-    Read,
-    /// Create, change, revoke.
-    Write,
-    /// See passwords.
-    Secrets,
-}
-
-/// One validated API key.
-#[derive(Clone, Debug)]
-pub struct ApiKeyConfig {
-    /// Name.
-    pub name: String,
-    /// SHA-256 of the key.
-    pub sha256: [u8; 32],
-    /// Scopes.
-    pub scopes: HashSet<Scope>,
-    /// `None` = every account.
-    pub accounts: Option<HashSet<String>>,
-    /// Request rate limit, when set.
     pub rate_limit: Option<unishare_core::retry::RateLimit>,
 }
 
@@ -506,88 +455,7 @@ impl RawConfig {
                 rate_limit,
             });
         }
-        let mut api_keys = Vec::new();
-        let mut key_names = HashSet::new();
-        for (i, k) in self.api_keys.into_iter().enumerate() {
-            let key = |f: &str| format!("api_keys[{i}].{f}");
-            if k.name.trim().is_empty() {
-                return Err(at(&key("name"), "must not be empty".into()));
-            }
-            if !key_names.insert(k.name.clone()) {
-                return Err(at(&key("name"), format!("duplicate key name {:?}", k.name)));
-            }
-            let mut table =
-                AuthTable::new(BTreeMap::new(), format!("api_keys[{i}]"), origin.into());
-            if let Some(v) = k.key {
-                table.insert("key", v);
-            }
-            if let Some(v) = k.key_env {
-                table.insert("key_env", v);
-            }
-            if let Some(v) = k.key_file {
-                table.insert("key_file", v.display().to_string());
-            }
-            let sha256 = match (k.key_sha256, table.is_empty()) {
-                (Some(hexed), true) => {
-                    let bytes = hex::decode(hexed.trim())
-                        .ok()
-                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                        .ok_or_else(|| at(&key("key_sha256"), "must be 64 hex digits".into()))?;
-                    bytes
-                }
-                (None, false) => {
-                    let secret = take_secret(&mut table, "key")?;
-                    if secret.expose().len() < 16 {
-                        return Err(at(&key("key"), "must be at least 16 characters".into()));
-                    }
-                    crate::auth::sha256(secret.expose())
-                }
-                _ => {
-                    return Err(at(
-                        &key("key_sha256"),
-                        "give exactly one of key_sha256, key, key_env, key_file".into(),
-                    ))
-                }
-            };
-            let mut scopes = HashSet::new();
-            for s in &k.scopes {
-                scopes.insert(match s.as_str() {
-                    "read" => Scope::Read,
-                    "write" => Scope::Write,
-                    "secrets" => Scope::Secrets,
-                    other => {
-                        return Err(at(
-                            &key("scopes"),
-                            format!("unknown scope {other:?}: expected read, write, secrets"),
-                        ))
-                    }
-                });
-            }
-            let accounts_allowed = if k.accounts.iter().any(|a| a == "*") {
-                None
-            } else {
-                for a in &k.accounts {
-                    if !names.contains(a) {
-                        return Err(at(&key("accounts"), format!("unknown account {a:?}")));
-                    }
-                }
-                Some(k.accounts.iter().cloned().collect())
-            };
-            let rate_limit = match &k.rate_limit {
-                Some(r) => Some(
-                    r.parse::<unishare_core::retry::RateLimit>()
-                        .map_err(|e| at(&key("rate_limit"), e))?,
-                ),
-                None => None,
-            };
-            api_keys.push(ApiKeyConfig {
-                name: k.name,
-                sha256,
-                scopes,
-                accounts: accounts_allowed,
-                rate_limit,
-            });
-        }
+        let api_keys = crate::config_keys::validate(self.api_keys, &names, origin)?;
         let mut cs = AuthTable::new(BTreeMap::new(), "server".into(), origin.into());
         if let Some(v) = self.server.cursor_secret.clone() {
             cs.insert("cursor_secret", v);

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod config_error;
+pub mod config_keys;
 pub mod cursor;
 pub mod demo;
 pub mod export;
