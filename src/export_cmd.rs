@@ -195,6 +195,9 @@ pub struct ExportArgs {
     /// Expiring before this RFC 3339 time.
     #[arg(long)]
     pub expires_before: Option<String>,
+    /// Only links of this owner: e-mail (case-insensitive) or owner id (repeatable).
+    #[arg(long)]
+    pub owner: Vec<String>,
     /// Sort key (created_at, name, views, downloads, expires_at).
     #[arg(long)]
     pub sort: Option<String>,
@@ -212,6 +215,7 @@ impl ExportArgs {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         pairs.extend(self.account.iter().map(|a| ("account", a.clone())));
         pairs.extend(self.status.iter().map(|s| ("status", s.clone())));
+        pairs.extend(self.owner.iter().map(|o| ("owner", o.clone())));
         for (k, v) in [
             ("provider", &self.provider),
             ("audience", &self.audience),

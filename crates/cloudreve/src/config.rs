@@ -2,7 +2,7 @@
 
 use std::fmt;
 use unishare_core::retry::RetryPolicy;
-use unishare_core::{AccountName, Error, Secret};
+use unishare_core::{AccountName, Error, Inventory, Secret};
 use url::Url;
 
 /// The page size used when none is configured (the vendor maximum).
@@ -26,6 +26,9 @@ pub struct CloudreveConfig {
     pub policy: RetryPolicy,
     /// List page size, 10..=100 (default 100).
     pub page_size: u32,
+    /// Whose links to list: the signed-in user's (`GET /share`) or, for a site
+    /// administrator, every user's (`POST /admin/share`, `docs/vendors/cloudreve.md`).
+    pub inventory: Inventory,
 }
 
 impl CloudreveConfig {
@@ -37,6 +40,7 @@ impl CloudreveConfig {
             auth,
             policy: RetryPolicy::default(),
             page_size: DEFAULT_PAGE_SIZE,
+            inventory: Inventory::User,
         }
     }
 
@@ -82,6 +86,7 @@ impl fmt::Debug for CloudreveConfig {
             .field("auth", &self.auth)
             .field("policy", &self.policy)
             .field("page_size", &self.page_size)
+            .field("inventory", &self.inventory)
             .finish()
     }
 }

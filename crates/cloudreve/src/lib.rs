@@ -21,6 +21,8 @@ mod error;
 mod mapping;
 mod native_id;
 mod provider;
+mod site;
+mod uri;
 
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};

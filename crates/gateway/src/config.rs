@@ -100,6 +100,10 @@ pub struct AccountSection {
     /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
     #[serde(default)]
     pub rate_limit: Option<String>,
+    /// `"user"` (default: the signed-in user's links) or `"site"` (every user's, with an
+    /// administrator's credentials, where the vendor has an admin listing).
+    #[serde(default)]
+    pub inventory: Option<String>,
 }
 
 /// The whole file as written.
@@ -229,6 +233,8 @@ pub enum AccountAuth {
         app_secret: Secret,
         /// User acted for.
         user_id: String,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
     /// KooDrive user token + session id.
     KooDriveToken {
@@ -236,6 +242,8 @@ pub enum AccountAuth {
         token: Secret,
         /// The session id.
         session_id: Secret,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
 }
 
@@ -256,6 +264,8 @@ pub struct AccountConfig {
     pub max_concurrency: usize,
     /// Vendor call rate limit, when set.
     pub rate_limit: Option<unishare_core::retry::RateLimit>,
+    /// Whose links the account lists.
+    pub inventory: unishare_core::Inventory,
 }
 
 /// The validated configuration.
@@ -414,6 +424,22 @@ impl RawConfig {
                 ),
                 None => None,
             };
+            let inventory = match a.inventory.as_deref() {
+                None => unishare_core::Inventory::User,
+                Some(s) => s
+                    .parse::<unishare_core::Inventory>()
+                    .map_err(|e| at(&key("inventory"), e.message().to_string()))?,
+            };
+            if inventory == unishare_core::Inventory::Site
+                && !crate::vendors::capabilities(provider).site_inventory
+            {
+                return Err(at(
+                    &key("inventory"),
+                    format!(
+                        "{provider} has no site-wide listing of every user's links: use \"user\""
+                    ),
+                ));
+            }
             let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
             let method = table.take_plain("method")?;
             let auth = match (provider, method.as_str()) {
@@ -428,10 +454,12 @@ impl RawConfig {
                     app_id: table.take_plain("app_id")?,
                     app_secret: take_secret(&mut table, "app_secret")?,
                     user_id: table.take_plain("user_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (Provider::Koodrive, "token") => AccountAuth::KooDriveToken {
                     token: take_secret(&mut table, "token")?,
                     session_id: take_secret(&mut table, "session_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (p, m) => {
                     let allowed = match p {
@@ -453,6 +481,7 @@ impl RawConfig {
                 page_size: a.page_size,
                 max_concurrency,
                 rate_limit,
+                inventory,
             });
         }
         let api_keys = crate::config_keys::validate(self.api_keys, &names, origin)?;

@@ -45,6 +45,14 @@ impl AuthTable {
         }
     }
 
+    /// Takes optional plain `key`: `None` when absent; present but blank is an error.
+    pub fn take_optional(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.map.contains_key(key) {
+            true => self.take_plain(key).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// Fails on any key not taken.
     pub fn finish(self) -> Result<(), ConfigError> {
         match self.map.keys().next() {

@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 pub mod fault;
 mod render;
 mod routes;
@@ -59,6 +60,11 @@ pub struct CloudreveSimConfig {
     pub two_factor: bool,
     /// Serve the Pro-only fields `price` and `permission_setting` on some shares.
     pub pro_fields: bool,
+    /// Users besides the signed-in one; seeded shares are spread over all of them. The
+    /// signed-in user's list shows only its own; the admin listing shows every user's.
+    pub other_users: usize,
+    /// The signed-in user's group has the admin permission (`POST /admin/share` allowed).
+    pub admin: bool,
 }
 
 impl Default for CloudreveSimConfig {
@@ -73,6 +79,8 @@ impl Default for CloudreveSimConfig {
             login_captcha: false,
             two_factor: false,
             pro_fields: false,
+            other_users: 0,
+            admin: true,
         }
     }
 }
@@ -87,6 +95,7 @@ pub(crate) struct Settings {
     pub login_captcha: bool,
     pub two_factor: bool,
     pub pro_fields: bool,
+    pub admin: bool,
 }
 
 /// Shared state of the running server.
@@ -98,6 +107,8 @@ pub(crate) struct SimState {
     tokens: Mutex<Tokens>,
     pub faults: Faults,
     pub counters: Counters,
+    /// Hashids deleted through `DELETE /share/{id}`, in order.
+    deleted: Mutex<Vec<String>>,
 }
 
 impl SimState {
@@ -118,6 +129,14 @@ impl SimState {
 
     pub(crate) fn lock_tokens(&self) -> MutexGuard<'_, Tokens> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a share deleted through the API.
+    pub(crate) fn record_delete(&self, hashid: &str) {
+        self.deleted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(hashid.to_owned());
     }
 
     /// Issues a token pair; returns the `Token` object.
@@ -162,6 +181,10 @@ impl CloudreveSim {
         let addr = listener.local_addr()?;
         let mut store = Store::new(StdRng::seed_from_u64(config.seed));
         seed::files(&mut store);
+        if let Some(me) = store.users.first_mut() {
+            me.email.clone_from(&config.email);
+        }
+        store.add_users(config.other_users);
         seed::shares(&mut store, config.seed_shares, Utc::now());
         let state = Arc::new(SimState {
             site: format!("http://{addr}"),
@@ -173,11 +196,13 @@ impl CloudreveSim {
                 login_captcha: config.login_captcha,
                 two_factor: config.two_factor,
                 pro_fields: config.pro_fields,
+                admin: config.admin,
             }),
             store: Mutex::new(store),
             tokens: Mutex::new(Tokens::default()),
             faults: Faults::default(),
             counters: Counters::default(),
+            deleted: Mutex::new(Vec::new()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = routes::router(state.clone());
@@ -211,6 +236,53 @@ impl CloudreveSim {
     /// Requests served, by route name.
     pub fn counters(&self) -> &Counters {
         &self.state.counters
+    }
+
+    /// Hashids of the shares deleted through `DELETE /api/v4/share/{id}`, in order.
+    pub fn deleted_ids(&self) -> Vec<String> {
+        self.state
+            .deleted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Native ids of the shares of the user with this e-mail (the signed-in user's are those
+    /// of the configured e-mail), in id order.
+    pub fn share_ids_of(&self, email: &str) -> Vec<String> {
+        let store = self.state.lock_store();
+        let Some(owner) = store.users.iter().position(|u| u.email == email) else {
+            return Vec::new();
+        };
+        store
+            .shares
+            .values()
+            .filter(|r| r.owner == owner)
+            .map(|r| r.hashid.clone())
+            .collect()
+    }
+
+    /// The users' e-mails and public ids, the signed-in user first.
+    pub fn users(&self) -> Vec<(String, String)> {
+        self.state
+            .lock_store()
+            .users
+            .iter()
+            .map(|u| (u.email.clone(), u.hash_id.clone()))
+            .collect()
+    }
+
+    /// Sets a user's status (`active`, `inactive`, `manual_banned`, `sys_banned`): a
+    /// share of a user who is not active is invalid. `false` for an unknown e-mail.
+    pub fn set_user_status(&self, email: &str, status: &str) -> bool {
+        let mut store = self.state.lock_store();
+        match store.users.iter_mut().find(|u| u.email == email) {
+            Some(u) => {
+                u.status = status.to_owned();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Native ids of every stored share, in id order.
@@ -299,6 +371,43 @@ impl CloudreveSim {
             settings.pro_fields,
             Utc::now(),
         ))
+    }
+
+    /// Moves the source of a share to the trash bin (and every other share of the same
+    /// file's): its shares turn invalid (`expired: true` in the list, `404 "Share link
+    /// expired"` on info) and its path no longer resolves. `false` for an unknown share.
+    pub fn trash_source(&self, native_id: &str) -> bool {
+        let mut store = self.state.lock_store();
+        let Some(path) = store.get(native_id).map(|r| r.path.clone()) else {
+            return false;
+        };
+        match store.files.get_mut(&path) {
+            Some(file) => {
+                file.trashed = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets a share's expiry as an edit would, without the API (to make a link expire now).
+    /// `false` for an unknown share.
+    pub fn set_expires(&self, native_id: &str, at: Option<chrono::DateTime<Utc>>) -> bool {
+        match self.state.lock_store().get_mut(native_id) {
+            Some(rec) => {
+                rec.expires = at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The stored access code of a share (`None` when unknown; empty when it has none).
+    pub fn share_password(&self, native_id: &str) -> Option<String> {
+        self.state
+            .lock_store()
+            .get(native_id)
+            .map(|r| r.password.clone())
     }
 
     /// Simulates `n` downloads through a share (decrements `remain_downloads`).
