@@ -11,6 +11,10 @@ use unishare_gateway::{router, AppState};
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 
 async fn app() -> (axum::Router, CloudreveSim) {
+    app_with("").await
+}
+
+async fn app_with(extra: &str) -> (axum::Router, CloudreveSim) {
     let sim = CloudreveSim::start(CloudreveSimConfig {
         seed_shares: 20,
         ..Default::default()
@@ -18,7 +22,7 @@ async fn app() -> (axum::Router, CloudreveSim) {
     .await
     .unwrap();
     let toml = format!(
-        "[server]\nmax_body_bytes = 1024\n[[accounts]]\nname = \"hq\"\nprovider = \"cloudreve\"\nbase_url = \"{}\"\nauth = {{ method = \"password\", email = \"admin@cloudreve.org\", password = \"demo-password\" }}\n",
+        "{extra}\n[server]\nmax_body_bytes = 1024\n[[accounts]]\nname = \"hq\"\nprovider = \"cloudreve\"\nbase_url = \"{}\"\nauth = {{ method = \"password\", email = \"admin@cloudreve.org\", password = \"demo-password\" }}\n",
         sim.base_url()
     );
     let config = Config::from_toml_str(&toml, "test.toml").unwrap();
@@ -148,6 +152,29 @@ async fn writes_without_a_json_content_type_are_415() {
         .unwrap();
     let (status, _, results) = call(&app, req).await;
     assert_eq!(status, StatusCode::OK, "{results}");
+}
+
+/// `limits.max_exports_per_key`: an export holds its slot while its body is unread; one more
+/// is a 429 with `Retry-After`; the slot is free again once the first body is dropped.
+#[tokio::test]
+async fn concurrent_exports_per_key_are_capped() {
+    let (app, _sim) = app_with("[limits]\nmax_exports_per_key = 1\n").await;
+    let export = || Request::get("/v1/export").body(Body::empty()).unwrap();
+    let first = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(second.headers()["retry-after"], "1");
+    let body = second.into_body().collect().await.unwrap().to_bytes();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("limits.max_exports_per_key"));
+    // Reading the first export to its end releases the slot.
+    first.into_body().collect().await.unwrap();
+    let third = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(third.status(), StatusCode::OK);
 }
 
 #[tokio::test]
