@@ -19,6 +19,7 @@ mod config;
 mod dto;
 mod error;
 mod mapping;
+mod native_id;
 pub mod oauth;
 mod persist;
 mod provider;
