@@ -1,6 +1,8 @@
 //! The `unishare` command: `serve`, `demo`, `export`, `check-config`.
 
 mod export_cmd;
+mod login_cmd;
+mod revoke_cmd;
 
 use clap::{Parser, Subcommand};
 use export_cmd::ExportArgs;
@@ -65,6 +67,21 @@ enum Command {
         #[command(flatten)]
         args: Box<ExportArgs>,
     },
+    /// Revoke every link a filter matches (offboarding), crawling the vendors directly (no
+    /// server): lists what matches, asks (or --yes), revokes with a progress bar and a
+    /// summary; one audit event per link.
+    Revoke {
+        /// Config file (TOML); also UNISHARE_CONFIG.
+        #[arg(long, env = "UNISHARE_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<revoke_cmd::RevokeArgs>,
+    },
+    /// Obtain an OAuth app grant once (the authorization-code flow) and store its refresh token.
+    Login {
+        #[command(subcommand)]
+        vendor: login_cmd::LoginVendor,
+    },
     /// Validate a config file; with --probe, also call every vendor once.
     CheckConfig {
         /// Config file (TOML); also UNISHARE_CONFIG.
@@ -97,6 +114,8 @@ fn main() -> ExitCode {
                 args,
             } => export(config, format, output, args).await,
             Command::CheckConfig { config, probe } => check_config(config, probe).await,
+            Command::Revoke { config, args } => revoke(config, &args).await,
+            Command::Login { vendor } => login_cmd::run(vendor).await.map_err(|e| e.to_string()),
         }
     });
     match result {
@@ -120,6 +139,16 @@ async fn serve(config: Option<PathBuf>) -> Result<(), String> {
     server::serve(state, listener, server::shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn revoke(config: Option<PathBuf>, args: &revoke_cmd::RevokeArgs) -> Result<(), String> {
+    let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    match revoke_cmd::run(&state, args).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("not every matched link was revoked".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 async fn export(
@@ -159,14 +188,28 @@ async fn export(
 }
 
 /// Creates (or truncates) the export file; one holding access codes is readable by its owner
-/// only (mode 0600 on Unix).
+/// only (mode 0600 on Unix) and is never written through a symbolic link (`O_NOFOLLOW`: a link
+/// planted at the path cannot redirect the codes to a file another user reads).
 fn create_output(path: &std::path::Path, secret: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     if secret {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let file = options.mode(0o600).open(path)?;
+        let file = options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    std::io::Error::new(
+                        e.kind(),
+                        "the path is a symbolic link; an export with access codes is not written through one",
+                    )
+                } else {
+                    e
+                }
+            })?;
         // An existing file keeps its mode on open: narrow it too (not a device or a pipe).
         if file.metadata()?.is_file() {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;

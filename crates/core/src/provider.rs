@@ -74,6 +74,14 @@ pub trait ShareProvider: Send + Sync + 'static {
     /// `Err` only when nothing could be attempted (e.g. authentication failed).
     async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>>;
 
+    /// Checks the form of a native id a client sent, before it reaches a vendor path (the
+    /// gateway calls this once, where it resolves a share id). A vendor's ids have one form
+    /// (Cloudreve hashids, KooDrive digits); anything else is an
+    /// [`crate::ErrorKind::InvalidRequest`]. The default accepts what [`crate::ShareId`] does.
+    fn check_native_id(&self, _native_id: &str) -> Result<()> {
+        Ok(())
+    }
+
     /// How often [`Self::keep_alive`] should run; `None` (the default): the account's
     /// credentials do not lapse when unused.
     fn keep_alive_interval(&self) -> Option<std::time::Duration> {
