@@ -5,10 +5,11 @@
 //! attempt so that a retryable status is retried.
 
 use crate::config::NextcloudAuth;
-use reqwest::header::{HeaderValue, ACCEPT, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, LOCATION, RETRY_AFTER};
 use reqwest::Method;
 use std::time::Duration;
 use unishare_core::retry::{parse_retry_after, Idempotency, RetryPolicy};
+use unishare_core::upstream;
 use unishare_core::{AccountName, Error, Provider, Result};
 
 /// The API prefix the adapter adds to the configured server root.
@@ -64,6 +65,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
+            // No redirect is followed (`unishare_core::upstream`).
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -122,17 +124,18 @@ impl Client {
         }
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
+        let headers = resp.headers();
+        if upstream::is_redirect(status) {
+            // A login page, an http→https or a moved server: never followed (the request
+            // carries the app password and, on writes, an access code).
+            let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
+            return Err(upstream::redirect_error("Nextcloud", status, location));
+        }
+        let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         let body = resp.bytes().await.map_err(transport)?;
-        if (300..400).contains(&status) {
-            return Err(Error::upstream_protocol(format!(
-                "Nextcloud redirected the API call (HTTP {status}): base_url should be the server root the API lives under, with the right scheme"
-            )));
-        }
         Ok((status, retry_after, body))
     }
 }

@@ -178,6 +178,10 @@ impl ShareProvider for NextcloudProvider {
         self.fetch("get", native_id).await
     }
 
+    fn check_native_id(&self, native_id: &str) -> Result<()> {
+        check_id(native_id)
+    }
+
     async fn create(&self, req: &CreateShare, _ctx: &CallContext) -> Result<Share> {
         CAPABILITIES.check_create(req, Utc::now())?;
         let SourceInput::Uri { uri } = &req.source else {
@@ -315,17 +319,16 @@ impl NextcloudProvider {
     }
 }
 
-/// Share ids are the server's decimal database ids.
-fn check_id(native_id: &str) -> Result<()> {
-    if native_id.is_empty()
-        || native_id.len() > 20
-        || !native_id.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(Error::not_found(format!(
-            "{native_id:?} is not a Nextcloud share id (decimal digits)"
-        )));
-    }
-    Ok(())
+/// Share ids are the server's decimal database ids (`oc_share.id`; the OCS API takes them
+/// as one path segment): 1 to 20 ASCII digits. Anything else is a 400 before any vendor call.
+pub fn check_id(native_id: &str) -> Result<()> {
+    unishare_core::id::check_native_form(
+        native_id,
+        20,
+        u8::is_ascii_digit,
+        "Nextcloud",
+        "decimal digits",
+    )
 }
 
 /// The bit field for `edit` (`true`: public upload; `false`: read only); `None` when `edit` is
@@ -363,5 +366,32 @@ fn echo_password(share: &mut Share, password: Option<&Secret>) {
     if let Some(p) = password {
         share.password_protected = Some(true);
         share.password = Some(p.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_id;
+    use unishare_core::ErrorKind;
+
+    #[test]
+    fn ids_are_digits_and_path_tricks_are_400() {
+        for ok in ["1", "42", &"9".repeat(20)] {
+            assert!(check_id(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "1/2",
+            "1%2F2",
+            "pending",
+            "-1",
+            "1?format=xml",
+            &"1".repeat(21),
+        ] {
+            let e = check_id(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{bad:?}");
+        }
     }
 }

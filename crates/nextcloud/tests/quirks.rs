@@ -407,3 +407,20 @@ async fn ten_thousand_links_come_in_one_answer_and_all_map() {
     assert!(page.next.is_none());
     assert_eq!(sim.counters().get("list"), 1);
 }
+
+#[tokio::test]
+async fn a_redirect_is_never_followed() {
+    use unishare_testkit::faults::Fault;
+    let sim = sim(3).await;
+    sim.faults().inject(
+        "list",
+        Fault::text(302, "").with_header("location", "https://sso.example.com/login?token=abc"),
+        None,
+    );
+    let e = provider(&sim).list_page(None, &ctx()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UpstreamProtocol, "{e}");
+    assert!(e.message().contains("sso.example.com"), "{e}");
+    assert!(!e.message().contains("token=abc"), "{e}");
+    // Not retried.
+    assert_eq!(sim.counters().get("list"), 1);
+}
