@@ -20,6 +20,8 @@ mod dto;
 mod error;
 mod mapping;
 mod native_id;
+pub mod oauth;
+mod persist;
 mod provider;
 mod site;
 mod uri;

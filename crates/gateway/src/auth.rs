@@ -34,6 +34,20 @@ struct Identity {
 }
 
 impl Principal {
+    /// The operator at the command line (`unishare revoke`): whoever holds the config file
+    /// holds every account's credentials, so every scope on every account (no request limits:
+    /// it makes no HTTP request to the gateway).
+    pub fn cli() -> Principal {
+        Principal(Arc::new(Identity {
+            name: "cli".into(),
+            scopes: [Scope::Read, Scope::Write, Scope::Secrets]
+                .into_iter()
+                .collect(),
+            accounts: None,
+            limits: KeyLimits::new(None, 1),
+        }))
+    }
+
     /// The anonymous principal of a key-less (loopback) server, with at most `max_exports`
     /// concurrent exports.
     pub fn anonymous(max_exports: usize) -> Principal {

@@ -225,6 +225,17 @@ pub enum AccountAuth {
         /// Refresh token.
         refresh_token: Secret,
     },
+    /// Cloudreve OAuth app grant.
+    CloudreveOAuth {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: Secret,
+        /// The grant's refresh token.
+        refresh_token: Secret,
+        /// `refresh_token_file`, where a rotated token is written back.
+        persist_to: Option<PathBuf>,
+    },
     /// KooDrive HMAC app signing.
     KooDriveApp {
         /// AppId.
@@ -447,6 +458,12 @@ impl RawConfig {
                     email: table.take_plain("email")?,
                     password: take_secret(&mut table, "password")?,
                 },
+                (Provider::Cloudreve, "oauth") => AccountAuth::CloudreveOAuth {
+                    client_id: table.take_plain("client_id")?,
+                    client_secret: take_secret(&mut table, "client_secret")?,
+                    persist_to: crate::secrets::secret_file(&table, "refresh_token"),
+                    refresh_token: take_secret(&mut table, "refresh_token")?,
+                },
                 (Provider::Cloudreve, "token") => AccountAuth::CloudreveToken {
                     refresh_token: take_secret(&mut table, "refresh_token")?,
                 },
@@ -463,7 +480,7 @@ impl RawConfig {
                 },
                 (p, m) => {
                     let allowed = match p {
-                        Provider::Cloudreve => "\"password\" or \"token\"",
+                        Provider::Cloudreve => "\"password\", \"token\" or \"oauth\"",
                         Provider::Koodrive => "\"app\" or \"token\"",
                     };
                     return Err(at(

@@ -70,6 +70,27 @@ pub fn build(
             })?)
         }
         (
+            AccountAuth::CloudreveOAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+                persist_to,
+            },
+            Provider::Cloudreve,
+        ) => Arc::new(CloudreveProvider::new(CloudreveConfig {
+            account: account.name.clone(),
+            base_url: account.base_url.clone(),
+            auth: CloudreveAuth::OAuth {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                persist_to: persist_to.clone(),
+            },
+            policy: policy.clone(),
+            page_size: page_size.max(10),
+            inventory: account.inventory,
+        })?),
+        (
             AccountAuth::KooDriveApp {
                 app_id,
                 app_secret,

@@ -62,6 +62,14 @@ impl AuthTable {
     }
 }
 
+/// The file secret `key` is read from (`{key}_file`), when it is (before [`take_secret`]).
+pub fn secret_file(table: &AuthTable, key: &str) -> Option<std::path::PathBuf> {
+    table
+        .map
+        .get(&format!("{key}_file"))
+        .map(std::path::PathBuf::from)
+}
+
 /// Takes secret `key` from `key`, `key_env` or `key_file` (exactly one).
 pub fn take_secret(table: &mut AuthTable, key: &str) -> Result<Secret, ConfigError> {
     let inline = table.map.remove(key);

@@ -52,7 +52,7 @@ pub fn parse_where(filters: &Map<String, Value>) -> Result<Filter, Error> {
 }
 
 /// The ids (sorted) the filter matches in every account the caller may see.
-pub(crate) async fn matching_ids(
+pub async fn matching_ids(
     state: &Arc<AppState>,
     principal: &Principal,
     filter: &Filter,

@@ -203,7 +203,7 @@ pub async fn revoke_batch(
 }
 
 /// The body of a revoke answer: per-id results and the counts.
-pub(crate) fn revoke_summary(results: Vec<RevokeResult>) -> serde_json::Value {
+pub fn revoke_summary(results: Vec<RevokeResult>) -> serde_json::Value {
     let revoked = results.iter().filter(|r| r.status == "revoked").count();
     serde_json::json!({
         "results": results,
@@ -214,7 +214,7 @@ pub(crate) fn revoke_summary(results: Vec<RevokeResult>) -> serde_json::Value {
 
 /// Revokes `ids` (gateway ids the caller may see), batched per account as each vendor allows,
 /// with one audit event per id; one result per id, in order.
-pub(crate) async fn revoke_ids(
+pub async fn revoke_ids(
     state: &Arc<AppState>,
     principal: &Principal,
     ids: &[String],

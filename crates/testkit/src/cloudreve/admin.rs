@@ -39,6 +39,9 @@ pub(crate) async fn list_shares(
     if let Err(resp) = super::routes::require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = super::routes::require_scope(&st, &headers, "Admin.Read") {
+        return resp;
+    }
     let settings = st.settings();
     if !settings.admin {
         // `IsAdmin`: `ErrWithDetails(c, CodeNoPermissionErr, "", nil)`.

@@ -23,6 +23,7 @@
 
 mod admin;
 pub mod fault;
+mod oauth;
 mod render;
 mod routes;
 mod seed;
@@ -65,6 +66,8 @@ pub struct CloudreveSimConfig {
     pub other_users: usize,
     /// The signed-in user's group has the admin permission (`POST /admin/share` allowed).
     pub admin: bool,
+    /// A registered OAuth app `(client_id, client_secret)` (Cloudreve 4.12+), or none.
+    pub oauth_client: Option<(String, String)>,
 }
 
 impl Default for CloudreveSimConfig {
@@ -81,6 +84,7 @@ impl Default for CloudreveSimConfig {
             pro_fields: false,
             other_users: 0,
             admin: true,
+            oauth_client: None,
         }
     }
 }
@@ -109,6 +113,8 @@ pub(crate) struct SimState {
     pub counters: Counters,
     /// Hashids deleted through `DELETE /share/{id}`, in order.
     deleted: Mutex<Vec<String>>,
+    /// The registered OAuth app and its pending authorization codes.
+    pub(crate) oauth: Mutex<oauth::OAuthState>,
 }
 
 impl SimState {
@@ -141,8 +147,16 @@ impl SimState {
 
     /// Issues a token pair; returns the `Token` object.
     pub(crate) fn issue_tokens(&self) -> Value {
+        self.issue_tokens_scoped(None)
+    }
+
+    /// Issues a token pair carrying an OAuth grant's `scopes` (or none); returns the `Token`
+    /// object.
+    pub(crate) fn issue_tokens_scoped(&self, scopes: Option<Vec<String>>) -> Value {
         let s = self.settings();
-        let pair = self.lock_tokens().issue(s.access_ttl, s.refresh_ttl);
+        let pair = self
+            .lock_tokens()
+            .issue_with(s.access_ttl, s.refresh_ttl, scopes);
         let now = Utc::now();
         let at = |d: Duration| {
             chrono::Duration::from_std(d)
@@ -203,6 +217,7 @@ impl CloudreveSim {
             faults: Faults::default(),
             counters: Counters::default(),
             deleted: Mutex::new(Vec::new()),
+            oauth: Mutex::new(oauth::OAuthState::new(config.oauth_client.clone())),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = routes::router(state.clone());
@@ -236,6 +251,20 @@ impl CloudreveSim {
     /// Requests served, by route name.
     pub fn counters(&self) -> &Counters {
         &self.state.counters
+    }
+
+    /// The signed-in user consents to the OAuth app for `scopes` (what the web client's
+    /// consent page does, `POST /session/oauth/consent`): the authorization code the app
+    /// exchanges at `POST /api/v4/session/oauth/token` (valid 10 minutes, once). `code_challenge`
+    /// is PKCE's S256 challenge, when the app sent one.
+    pub fn authorize(&self, scopes: &[&str], code_challenge: Option<&str>) -> String {
+        let code = tokens::random_token(128);
+        self.state
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_code(&code, scopes, code_challenge);
+        code
     }
 
     /// Hashids of the shares deleted through `DELETE /api/v4/share/{id}`, in order.

@@ -35,6 +35,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/api/v4/share/info/{id}", get(info))
         .route("/api/v4/share/{id}", post(update).delete(delete_one))
         .route("/api/v4/admin/share", post(super::admin::list_shares))
+        .route("/api/v4/session/oauth/token", post(super::oauth::exchange))
         .fallback(|| async { render::not_found_text() })
         .method_not_allowed_fallback(|| async { render::not_found_text() })
         .with_state(state)
@@ -66,6 +67,35 @@ fn viewer(st: &SimState, headers: &HeaderMap) -> Result<bool, Response> {
         Check::Valid(Kind::Access) => Ok(true),
         Check::Valid(Kind::Refresh) => Err(render::err(40020, "Invalid token type")),
         Check::Invalid => Ok(false),
+    }
+}
+
+/// `RequiredScopes(scope)` (`middleware/auth.go` l.287, `pkg/auth/jwt.go` `CheckScope`): only
+/// an OAuth app's token carries scopes; a `.Write` scope implies its `.Read`.
+pub(crate) fn require_scope(
+    st: &SimState,
+    headers: &HeaderMap,
+    scope: &str,
+) -> Result<(), Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    let Some(granted) = st.lock_tokens().scopes(token) else {
+        return Ok(());
+    };
+    let implied = scope
+        .strip_suffix(".Read")
+        .map(|resource| format!("{resource}.Write"));
+    if granted
+        .iter()
+        .any(|g| g == scope || Some(g) == implied.as_ref())
+    {
+        Ok(())
+    } else {
+        Err(render::err(40089, &format!("Insufficient scope: {scope}")))
     }
 }
 
@@ -162,12 +192,17 @@ async fn refresh(State(st): St, body: Bytes) -> Response {
     if st.lock_tokens().check(&body.refresh_token) != Check::Valid(Kind::Refresh) {
         return render::err(40020, "Failed to issue token pair");
     }
-    render::ok(Some(st.issue_tokens()))
+    // A new pair for the same grant (the scopes carry over).
+    let scopes = st.lock_tokens().scopes(&body.refresh_token);
+    render::ok(Some(st.issue_tokens_scoped(scopes)))
 }
 
 async fn list(State(st): St, headers: HeaderMap, Query(q): Q) -> Response {
     enter!(st, "list");
     if let Err(resp) = require_login(&st, &headers) {
+        return resp;
+    }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Read") {
         return resp;
     }
     let page_size = match q.get("page_size").map(|s| s.parse::<usize>()) {
@@ -279,6 +314,9 @@ async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q
         Ok(v) => v,
         Err(resp) => return resp,
     };
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Read") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
@@ -364,6 +402,9 @@ async fn create(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     let body = match parse_upsert(&body) {
         Ok(b) => b,
         Err(resp) => return resp,
@@ -422,6 +463,9 @@ async fn update(
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
@@ -465,6 +509,9 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
@@ -484,6 +531,9 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
 async fn batch_delete(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     enter!(st, "batch_delete");
     if let Err(resp) = require_login(&st, &headers) {
+        return resp;
+    }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
         return resp;
     }
     #[derive(Deserialize)]
