@@ -108,7 +108,7 @@ fn errors_name_the_key_and_the_file() {
         (format!("{}{}", account("hq", "cloudreve", CR_AUTH), account("hq", "cloudreve", CR_AUTH)), "accounts[1].name"),
         (account("HQ", "cloudreve", CR_AUTH), "accounts[0].name"),
         (account("hq", "dropbox", CR_AUTH), "accounts[0].provider"),
-        (account("hq", "cloudreve", r#"{ method = "oauth" }"#), "accounts[0].auth.method"),
+        (account("hq", "cloudreve", r#"{ method = "magic" }"#), "accounts[0].auth.method"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_env = "UNISHARE_TEST_UNSET_VAR" }"#), "accounts[0].auth.password_env"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c" }"#), "accounts[0].auth.password"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", password_env = "Y" }"#), "accounts[0].auth.password"),
