@@ -35,8 +35,7 @@ struct Identity {
 
 impl Principal {
     /// The operator at the command line (`unishare revoke`): whoever holds the config file
-    /// holds every account's credentials, so every scope on every account (no request limits:
-    /// it makes no HTTP request to the gateway).
+    /// holds every account's credentials, so every scope on every account and no request rate limit.
     pub fn cli() -> Principal {
         Principal(Arc::new(Identity {
             name: "cli".into(),
@@ -44,7 +43,7 @@ impl Principal {
                 .into_iter()
                 .collect(),
             accounts: None,
-            limits: KeyLimits::new(None, 1),
+            limits: KeyLimits::new(None, 64),
         }))
     }
 
