@@ -55,6 +55,11 @@ pub trait ShareProvider: Send + Sync + 'static {
     /// What this account can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// Whose links the account lists (default: its own user's).
+    fn inventory(&self) -> crate::Inventory {
+        crate::Inventory::User
+    }
+
     /// One page of the account's own shares, in the vendor's stable crawl order. `None` asks
     /// for the first page; pass back [`Page::next`] for the following one. A short or empty
     /// page is not the end: only `next == None` is.

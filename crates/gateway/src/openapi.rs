@@ -178,6 +178,8 @@ pub struct AccountInfoDoc {
     pub provider: Provider,
     /// What the account's provider can do.
     pub capabilities: Capabilities,
+    /// Whose links the account lists: `user` (its own) or `site` (every user's).
+    pub inventory: unishare_core::Inventory,
     /// `ok`; `degraded` (the last crawl or recent vendor calls failed); `open` (the circuit
     /// breaker is open or half-open: vendor calls fail fast).
     pub health: HealthStateDoc,
