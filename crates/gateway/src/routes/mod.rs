@@ -6,6 +6,7 @@ pub mod health;
 pub mod list;
 pub mod shares;
 pub mod stats;
+pub mod whoami;
 pub mod writes;
 
 use crate::account::Account;
