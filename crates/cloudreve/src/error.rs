@@ -19,6 +19,25 @@ pub(crate) enum CallKind {
 pub(crate) const CODE_LOGIN_REQUIRED: i64 = 401;
 /// Cloudreve's `40020`: credential invalid (refresh failed, or a refresh token used as access).
 pub(crate) const CODE_CREDENTIAL_INVALID: i64 = 40020;
+/// Cloudreve's `40069` (`ErrShareIncorrectPassword`): the share's access code was missing or
+/// wrong where the share navigator opened it, which `/share/info?owner_extended` does even for
+/// the owner (`vendors/cloudreve-v4.md` §3.7).
+pub(crate) const CODE_INCORRECT_SHARE_PASSWORD: i64 = 40069;
+/// How [`map_code`] begins the message of `404 "Share link expired"`: the share exists but is
+/// not valid (expired by time or downloads, source in the trash, owner inactive).
+const LINK_EXPIRED: &str = "the share link is no longer valid";
+
+/// Whether `e` is Cloudreve's `404 "Share link expired"`.
+pub(crate) fn is_link_expired(e: &Error) -> bool {
+    e.kind() == ErrorKind::NotFound
+        && e.vendor_code() == Some("404")
+        && e.message().starts_with(LINK_EXPIRED)
+}
+
+/// Whether `e` is Cloudreve's `40069`: the share's access code was missing or wrong.
+pub(crate) fn is_incorrect_share_password(e: &Error) -> bool {
+    e.vendor_code() == Some("40069")
+}
 
 /// Maps a non-zero envelope code (with the vendor's `msg`) to an error. `0` is not an error and
 /// never reaches this function.
@@ -32,8 +51,21 @@ pub(crate) fn map_code(code: i64, msg: &str, call: CallKind) -> Error {
         CODE_LOGIN_REQUIRED => Error::upstream_auth(format!(
             "Cloudreve rejected the access token even after a refresh: {msg}"
         )),
+        // Create/edit of the root folder (`WithNotRoot` under "src file not found", §3.7) or
+        // of a symbolic file: the request, not the account, is wrong.
+        403 if has(&msg, "src file not found") || has(&msg, "symbolic") => {
+            Error::invalid_request(format!("Cloudreve cannot share this source: {msg}"))
+        }
         403 => Error::new(ErrorKind::Forbidden, format!("permission denied: {msg}")),
+        404 if has(&msg, "share link expired") => {
+            Error::not_found(format!("{LINK_EXPIRED} (expired, out of downloads, source in the trash or owner inactive): {msg}"))
+        }
         404 => Error::not_found(format!("not found: {msg}")),
+        // `fs.ErrPathNotExist` under "src file not found" (§3.7): no such file or folder.
+        40016 => Error::not_found(format!("the source path does not exist: {msg}")),
+        CODE_INCORRECT_SHARE_PASSWORD => Error::invalid_request(format!(
+            "Cloudreve refused the share's access code: {msg}"
+        )),
         // A share id in the path that does not decode as a share hashid (§3): no such share.
         40001 if has(&msg, "failed to parse object id") => {
             Error::not_found(format!("no such share: {msg}"))
@@ -153,6 +185,8 @@ mod tests {
             (401, Api, ErrorKind::UpstreamAuth, false),
             (403, Api, ErrorKind::Forbidden, false),
             (404, Api, ErrorKind::NotFound, false),
+            (40016, Api, ErrorKind::NotFound, false),
+            (40069, Api, ErrorKind::InvalidRequest, false),
             (40001, Api, ErrorKind::InvalidRequest, false),
             (40007, Api, ErrorKind::Forbidden, false),
             (40017, Login, ErrorKind::UpstreamAuth, false),
@@ -194,6 +228,30 @@ mod tests {
         assert!(!gone.is_retryable());
         let list = map_code(50001, "Failed to list shares", Api);
         assert_eq!(list.kind(), ErrorKind::UpstreamUnavailable);
+        // §3.7: the same codes with the messages BE-4.18 sends.
+        let expired = map_code(404, "Share link expired", Api);
+        assert!(is_link_expired(&expired));
+        assert!(!is_link_expired(&map_code(404, "Share not found", Api)));
+        assert!(!is_link_expired(&map_code(
+            404,
+            "share link not found",
+            Api
+        )));
+        assert_eq!(
+            map_code(404, "share link not found", Api).kind(),
+            ErrorKind::NotFound
+        );
+        let root = map_code(403, "src file not found", Api);
+        assert_eq!(root.kind(), ErrorKind::InvalidRequest);
+        let symbolic = map_code(403, "cannot share symbolic file", Api);
+        assert_eq!(symbolic.kind(), ErrorKind::InvalidRequest);
+        let owner = map_code(403, "permission denied", Api);
+        assert_eq!(owner.kind(), ErrorKind::Forbidden);
+        let missing = map_code(40016, "src file not found", Api);
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        let pw = map_code(40069, "File not found", Api);
+        assert!(is_incorrect_share_password(&pw));
+        assert!(!is_incorrect_share_password(&expired));
     }
 
     #[test]

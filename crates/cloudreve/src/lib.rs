@@ -20,6 +20,7 @@ mod dto;
 mod error;
 mod mapping;
 mod provider;
+mod uri;
 
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};

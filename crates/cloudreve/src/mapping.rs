@@ -127,9 +127,19 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         Some(p) => (p.public_url, Some(vendor_url)),
         None => (vendor_url, None),
     };
-    let password_protected = dto.password_protected.unwrap_or(false)
-        || dto.is_private.unwrap_or(false)
-        || password.is_some();
+    // `password_protected` (4.5+) and `is_private` are sent only when true, `password` only to
+    // a viewer who unlocked the share: an unlocked record without any of them has no
+    // password; a locked one (not the owner's view) may simply not say (§4).
+    let password_protected = if dto.password_protected == Some(true)
+        || dto.is_private == Some(true)
+        || password.is_some()
+    {
+        Some(true)
+    } else if unlocked {
+        Some(false)
+    } else {
+        None
+    };
     let created_at = dto.created_at.filter(|t| t.timestamp() > 0);
     let kind = match dto.source_type {
         Some(0) => SourceKind::File,
@@ -160,11 +170,12 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         name: dto.name.unwrap_or_default(),
         url: url.into(),
         secret_url: secret_url.map(Secret::new),
-        status: if dto.expired.unwrap_or(false) {
-            ShareStatus::Expired
-        } else {
-            ShareStatus::Active
-        },
+        status: status_of(
+            dto.expired.unwrap_or(false),
+            unlocked,
+            dto.expires,
+            dto.remain_downloads,
+        ),
         audience: Audience::Anyone,
         password_protected,
         password: password.map(Secret::new),
@@ -190,6 +201,31 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
         comment: None,
         vendor: vendor.build(),
     })
+}
+
+/// The unified status of a record whose `expired` flag is `expired`.
+///
+/// In an owner's view `expired` is `IsValidShare(share) != nil` (BE-4.18
+/// `service/share/response.go`, `inventory/share.go` `IsValidShare`): it is also true when the
+/// source is in the trash or the owner is no longer active. Only a past expiry or no downloads
+/// left make it `expired`; a dead link with neither is a dead source (`DESIGN.md` §2). A locked
+/// view (not the owner's) hides both limits, so its `expired` is taken as it is.
+pub(crate) fn status_of(
+    expired: bool,
+    unlocked: bool,
+    expires: Option<chrono::DateTime<chrono::Utc>>,
+    remain_downloads: Option<i64>,
+) -> ShareStatus {
+    if !expired {
+        return ShareStatus::Active;
+    }
+    let out_of_downloads = remain_downloads.is_some_and(|n| n <= 0);
+    let past = expires.is_some_and(|at| at <= chrono::Utc::now());
+    if out_of_downloads || past || !unlocked {
+        ShareStatus::Expired
+    } else {
+        ShareStatus::SourceDeleted
+    }
 }
 
 /// A share URL `{site}/s/{id}[/{password}]`, taken apart.
@@ -268,6 +304,31 @@ pub(crate) fn parse_share_url(raw: &str) -> Option<ShareUrl> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_expired_is_expired_only_with_a_reason() {
+        use chrono::{Duration, Utc};
+        let past = Some(Utc::now() - Duration::hours(1));
+        let future = Some(Utc::now() + Duration::hours(1));
+        assert_eq!(status_of(false, true, past, Some(0)), ShareStatus::Active);
+        assert_eq!(status_of(true, true, past, None), ShareStatus::Expired);
+        assert_eq!(status_of(true, true, None, Some(0)), ShareStatus::Expired);
+        assert_eq!(
+            status_of(true, true, future, Some(-1)),
+            ShareStatus::Expired
+        );
+        // Neither limit reached: the source is in the trash or the owner is inactive.
+        assert_eq!(
+            status_of(true, true, future, Some(3)),
+            ShareStatus::SourceDeleted
+        );
+        assert_eq!(
+            status_of(true, true, None, None),
+            ShareStatus::SourceDeleted
+        );
+        // A locked view hides the limits: the vendor's word is kept.
+        assert_eq!(status_of(true, false, None, None), ShareStatus::Expired);
+    }
 
     #[test]
     fn share_urls() {

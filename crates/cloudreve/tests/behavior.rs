@@ -61,3 +61,23 @@ async fn behavior_suite_token_auth() {
     );
     assert!(sim.counters().get("refresh") >= 1);
 }
+
+#[tokio::test]
+async fn the_live_suites_fixture_works_over_the_simulator() {
+    // What `tests/live.rs` runs against a real server, pointed at the simulator instead.
+    let cfg = CloudreveSimConfig {
+        seed_shares: 40,
+        ..Default::default()
+    };
+    let sim = CloudreveSim::start(cfg.clone()).await.expect("sim");
+    let p = common::provider_with(&sim, common::password_auth(&cfg), 10, 2);
+    let request = fixture(
+        &sim,
+        common::provider_with(&sim, common::password_auth(&cfg), 10, 2),
+    )
+    .create_request;
+    let fx = unishare_testkit::live::fixture(Arc::new(p), request, "zzzzzzzz").await;
+    assert_eq!(fx.seeded_ids.len(), 40);
+    behavior::run(&fx).await;
+    assert_eq!(sim.share_count(), 40, "the suite revoked what it created");
+}

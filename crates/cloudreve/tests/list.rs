@@ -43,7 +43,7 @@ async fn apifox_list_example_maps_verbatim() {
     );
     assert_eq!(a.status, ShareStatus::Active);
     assert_eq!(a.audience, Audience::Anyone);
-    assert!(a.password_protected);
+    assert_eq!(a.password_protected, Some(true));
     assert_eq!(a.password.as_ref().map(|s| s.expose()), Some("gcqzfaze"));
     assert_eq!(a.created_at, Some(utc("2025-06-10T08:16:39Z")));
     assert_eq!(a.expires_at, Some(utc("2025-06-17T08:16:39Z")));
@@ -82,7 +82,7 @@ async fn apifox_list_example_maps_verbatim() {
     assert!(b.secret_url.is_none());
     assert_eq!(b.status, ShareStatus::Active);
     assert_eq!(b.audience, Audience::Anyone);
-    assert!(!b.password_protected);
+    assert_eq!(b.password_protected, Some(false));
     assert!(b.password.is_none());
     assert_eq!(b.created_at, Some(utc("2025-06-05T02:27:18Z")));
     assert_eq!(b.expires_at, None);
@@ -139,7 +139,7 @@ async fn reconstructed_doc_example_maps() {
     assert_eq!((s.stats.views, s.stats.downloads), (Some(12), Some(2)));
     assert_eq!(s.expires_at, Some(utc("2026-08-01T08:16:39.520Z")));
     assert_eq!(s.created_at, Some(utc("2026-07-10T08:16:39Z")));
-    assert!(s.password_protected);
+    assert_eq!(s.password_protected, Some(true));
     assert_eq!(s.source.kind, SourceKind::Folder);
     assert_eq!(
         serde_json::Value::Object(s.vendor.to_map()),
@@ -214,7 +214,8 @@ async fn a_bad_record_is_skipped_and_the_rest_maps() {
     assert_eq!(page.shares.len(), 1);
     let s = &page.shares[0];
     assert_eq!(s.native_id, "good1");
-    assert_eq!(s.status, ShareStatus::Expired);
+    // `expired: true` with no expiry and no download limit: a dead source or owner (§3.7).
+    assert_eq!(s.status, ShareStatus::SourceDeleted);
     assert_eq!(s.stats.downloads, Some(0));
     assert_eq!(s.vendor.get("size"), Some(json!(10)));
     assert_eq!(page.skipped.len(), 3, "{:?}", page.skipped);
@@ -247,7 +248,7 @@ async fn simulator_records_match_the_documented_shape() {
     let count = |f: &dyn Fn(&unishare_core::Share) -> bool| shares.iter().filter(|s| f(s)).count();
     assert!(count(&|s| s.status == ShareStatus::Expired) > 0);
     assert!(count(&|s| s.remaining_downloads == Some(0) && s.status == ShareStatus::Expired) > 0);
-    assert!(count(&|s| s.password_protected && s.secret_url.is_some()) > 0);
+    assert!(count(&|s| s.password_protected == Some(true) && s.secret_url.is_some()) > 0);
     assert!(count(&|s| s.source.kind == SourceKind::Folder) > 0);
     assert!(count(&|s| s.source.kind == SourceKind::File) > 0);
     assert!(count(&|s| s.name == "新文件2.txt") > 0);

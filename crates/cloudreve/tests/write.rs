@@ -38,7 +38,7 @@ async fn create_with_every_option_then_get() {
         .unwrap_or_default();
     let s = p.create(&req, &ctx()).await.expect("create");
     assert_eq!(s.status, ShareStatus::Active);
-    assert!(s.password_protected);
+    assert_eq!(s.password_protected, Some(true));
     assert_eq!(s.password.as_ref().map(|x| x.expose()), Some("Pw12345"));
     assert_eq!(s.url, format!("{}/s/{}", sim.base_url(), s.native_id));
     assert_eq!(

@@ -246,8 +246,8 @@ pub struct Share {
     pub status: ShareStatus,
     /// Who may open the link.
     pub audience: Audience,
-    /// An access code is needed.
-    pub password_protected: bool,
+    /// An access code is needed; `None` = the vendor did not say (never guessed as `false`).
+    pub password_protected: Option<bool>,
     /// The access code. Never serialized by `Share` itself: see [`Share::view`].
     #[serde(default)]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
@@ -330,7 +330,7 @@ struct Repr<'a> {
     short_code: &'a Option<CompactString>,
     status: ShareStatus,
     audience: Audience,
-    password_protected: bool,
+    password_protected: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<&'a str>,
     created_at: &'a Option<DateTime<Utc>>,
@@ -392,7 +392,7 @@ mod tests {
             short_code: Some("g2guA".into()),
             status: ShareStatus::Active,
             audience: Audience::Anyone,
-            password_protected: true,
+            password_protected: Some(true),
             password: Some(Secret::new("gcqzfaze")),
             created_at: Some("2025-06-10T08:16:39Z".parse().unwrap()),
             expires_at: None,

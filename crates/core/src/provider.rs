@@ -13,6 +13,11 @@ pub struct CallContext {
     /// The gateway request id, forwarded to vendors that take a trace id so that a vendor-side
     /// trace can be matched to ours.
     pub request_id: Option<String>,
+    /// The gateway's copy of the share a `get` or `update` is about (from the account's
+    /// snapshot), when it has one. A vendor may need what only its list reports to read or
+    /// edit one share (Cloudreve: the share's access code; a share's file URI learned from an
+    /// earlier read while the link was still valid) and must treat it as possibly stale.
+    pub known: Option<Share>,
 }
 
 impl CallContext {
@@ -20,7 +25,14 @@ impl CallContext {
     pub fn with_request_id(id: impl Into<String>) -> Self {
         CallContext {
             request_id: Some(id.into()),
+            known: None,
         }
+    }
+
+    /// This context with the gateway's copy of the share the call is about.
+    pub fn with_known(mut self, known: Option<Share>) -> Self {
+        self.known = known;
+        self
     }
 }
 

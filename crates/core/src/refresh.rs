@@ -70,7 +70,7 @@ mod tests {
             short_code: None,
             status: ShareStatus::Active,
             audience: Audience::Anyone,
-            password_protected: false,
+            password_protected: Some(false),
             password: None,
             created_at: None,
             expires_at: None,

@@ -77,7 +77,7 @@ fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) 
         native_id: native.into(),
         status: ShareStatus::ALL[rng.gen_range(0..4)],
         audience: Audience::Anyone,
-        password_protected: rng.gen_bool(0.3),
+        password_protected: Some(rng.gen_bool(0.3)),
         password: None,
         created_at: Some(time(rng)),
         expires_at: rng.gen_bool(0.45).then(|| time(rng)),

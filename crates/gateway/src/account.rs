@@ -100,6 +100,7 @@ pub fn check_crawl(
     let Some(prev) = previous else {
         return Ok(shares);
     };
+    keep_learned_uris(prev, &mut shares);
     if skipped.is_empty() {
         return Ok(shares);
     }
@@ -127,6 +128,29 @@ pub fn check_crawl(
         )));
     }
     Ok(shares)
+}
+
+/// Keeps the source URI a single-share read learned when the list does not report one.
+///
+/// Some vendors tell a share's file URI only on a single read of a still-valid link (Cloudreve:
+/// `/share/info?owner_extended`), while an edit needs it even after the link expired (to re-arm
+/// it: `docs/vendors/cloudreve.md`). A share's source never changes under the same id, so the
+/// URI stays valid across crawls. Costs one pass over the previous snapshot, and a lookup only
+/// for the shares that had a URI the list lacks.
+fn keep_learned_uris(prev: &Snapshot, shares: &mut [Arc<Share>]) {
+    let learned: std::collections::HashMap<&str, &unishare_core::CompactString> = prev
+        .shares
+        .iter()
+        .filter_map(|s| Some((s.native_id.as_str(), s.source.uri.as_ref()?)))
+        .collect();
+    if learned.is_empty() {
+        return;
+    }
+    for share in shares.iter_mut().filter(|s| s.source.uri.is_none()) {
+        if let Some(uri) = learned.get(share.native_id.as_str()) {
+            Arc::make_mut(share).source.uri = Some((*uri).clone());
+        }
+    }
 }
 
 type CrawlFuture = Shared<BoxFuture<'static, Result<Arc<Snapshot>, Error>>>;

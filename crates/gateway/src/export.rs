@@ -17,7 +17,7 @@
 //! | column | value |
 //! |---|---|
 //! | `id`, `account`, `provider`, `native_id`, `name`, `url`, `short_code`, `status`, `audience` | as in JSON |
-//! | `password_protected` | `true` / `false` |
+//! | `password_protected` | `true` / `false` / empty (unknown) |
 //! | `password` | the access code, only when revealed (`secrets` scope); else empty |
 //! | `created_at`, `expires_at` | RFC 3339 UTC |
 //! | `permissions_preview`, `permissions_download`, `permissions_edit` | `true` / `false` / empty |
@@ -210,7 +210,7 @@ pub fn csv_fields(s: &Share, reveal: bool) -> Result<[String; CSV_COLUMNS.len()]
         opt(s.short_code.as_ref()),
         s.status.as_str().to_owned(),
         s.audience.as_str().to_owned(),
-        s.password_protected.to_string(),
+        opt(s.password_protected),
         view.password().unwrap_or_default().to_owned(),
         time(&s.created_at),
         time(&s.expires_at),

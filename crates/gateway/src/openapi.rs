@@ -320,7 +320,8 @@ pub struct FilterParams {
     pub status: Option<Vec<ShareStatus>>,
     /// Audience.
     pub audience: Option<Audience>,
-    /// Only links with (`true`) or without (`false`) an access code.
+    /// Only links with (`true`) or without (`false`) an access code; links whose protection
+    /// the vendor does not report match neither.
     pub password_protected: Option<bool>,
     /// Case-insensitive substring of the name (at most 256 characters).
     pub q: Option<String>,

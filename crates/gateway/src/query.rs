@@ -193,7 +193,7 @@ impl Filter {
         }
         if self
             .password_protected
-            .is_some_and(|p| p != s.password_protected)
+            .is_some_and(|p| s.password_protected != Some(p))
         {
             return false;
         }

@@ -318,7 +318,7 @@ mod tests {
             short_code: None,
             status: ShareStatus::Active,
             audience: Audience::Anyone,
-            password_protected: false,
+            password_protected: Some(false),
             password: None,
             created_at: None,
             expires_at: None,

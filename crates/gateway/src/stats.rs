@@ -97,13 +97,15 @@ pub struct Expiring {
     pub next_7d: u64,
 }
 
-/// Password-protected versus open links.
+/// Password-protected versus open links, and those whose vendor does not say.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PasswordSplit {
     /// `password_protected: true`.
     pub protected: u64,
     /// `password_protected: false`.
     pub open: u64,
+    /// `password_protected: null`: the vendor did not report it (never counted as open).
+    pub unknown: u64,
 }
 
 /// Shares created in one calendar month (UTC).
@@ -268,10 +270,10 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
             by_provider.entry(s.provider).or_default().add(s);
             by_status.entry(s.status).or_default().add(s);
             months.add(s.created_at);
-            if s.password_protected {
-                password.protected += 1;
-            } else {
-                password.open += 1;
+            match s.password_protected {
+                Some(true) => password.protected += 1,
+                Some(false) => password.open += 1,
+                None => password.unknown += 1,
             }
             if let (ShareStatus::Active, Some(e)) = (s.status, s.expires_at) {
                 if e > now && e <= day {

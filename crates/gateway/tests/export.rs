@@ -52,7 +52,7 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
             Audience::Organization,
             Audience::Restricted,
         ][i % 3],
-        password_protected: pw,
+        password_protected: Some(pw),
         password: pw.then(|| Secret::new(format!("pw{i}"))),
         created_at: Some(t),
         expires_at: (i % 4 != 0).then(|| t + chrono::Duration::days(30)),

@@ -38,7 +38,7 @@ fn share(account: &str, i: usize) -> Share {
         short_code: Some(native.as_str().into()),
         status: ShareStatus::ALL[i % 4],
         audience: Audience::Anyone,
-        password_protected: false,
+        password_protected: Some(false),
         password: None,
         created_at: Some(t),
         expires_at: None,

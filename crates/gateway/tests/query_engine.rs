@@ -48,7 +48,7 @@ fn make(spec: &Spec) -> Share {
         short_code: None,
         status: ShareStatus::ALL[spec.status % 4],
         audience: Audience::Anyone,
-        password_protected: spec.pw,
+        password_protected: Some(spec.pw),
         password: None,
         created_at: spec.created.map(t),
         expires_at: spec.expires.map(t),

@@ -18,7 +18,7 @@ fn now() -> DateTime<Utc> {
 struct S {
     native: &'static str,
     status: ShareStatus,
-    pw: bool,
+    pw: Option<bool>,
     views: Option<u64>,
     downloads: Option<u64>,
     expires_in_h: Option<i64>,
@@ -90,18 +90,18 @@ fn fixture() -> Vec<Arc<Snapshot>> {
             "hq",
             Provider::Cloudreve,
             &[
-                s("h1", Active, true, Some(10), Some(3), Some(1)),
-                s("h2", Active, false, Some(5), Some(0), Some(72)),
-                s("h3", Expired, false, Some(7), Some(2), Some(-24)),
+                s("h1", Active, Some(true), Some(10), Some(3), Some(1)),
+                s("h2", Active, Some(false), Some(5), Some(0), Some(72)),
+                s("h3", Expired, Some(false), Some(7), Some(2), Some(-24)),
             ],
         ),
         snap(
             "cn",
             Provider::Koodrive,
             &[
-                s("k1", Active, true, None, None, Some(8 * 24)),
-                s("k2", SourceDeleted, true, Some(20), None, Some(2)),
-                s("k3", Active, false, Some(1), Some(9), None),
+                s("k1", Active, Some(true), None, None, Some(8 * 24)),
+                s("k2", SourceDeleted, Some(true), Some(20), None, Some(2)),
+                s("k3", Active, Some(false), Some(1), Some(9), None),
             ],
         ),
     ]
@@ -210,7 +210,7 @@ fn top_lists_hold_ten_most_first_and_skip_unreported() {
         .map(|i| S {
             native: Box::leak(format!("n{i:02}").into_boxed_str()),
             status: Active,
-            pw: false,
+            pw: Some(false),
             // Every fifth share reports no views; downloads tie at 7 for all.
             views: (i % 5 != 0).then_some(i * 10),
             downloads: Some(7),
@@ -237,11 +237,50 @@ fn top_lists_hold_ten_most_first_and_skip_unreported() {
     assert_eq!(st.total.downloads, Some(25 * 7));
 }
 
+#[test]
+fn unknown_protection_is_its_own_group_and_matches_neither_filter() {
+    let s = |native, pw| S {
+        native,
+        status: Active,
+        pw,
+        views: None,
+        downloads: None,
+        expires_in_h: None,
+    };
+    let snaps = vec![snap(
+        "cn",
+        Provider::Koodrive,
+        &[
+            s("u1", None),
+            s("u2", None),
+            s("p1", Some(true)),
+            s("o1", Some(false)),
+        ],
+    )];
+    let st = compute(&snaps, &Filter::default(), now());
+    assert_eq!(
+        (st.password.protected, st.password.open, st.password.unknown),
+        (1, 1, 2)
+    );
+    for (value, only) in [("true", "cn:p1"), ("false", "cn:o1")] {
+        let mut f = Filter::default();
+        assert!(f.apply_pair("password_protected", value).unwrap());
+        let st = compute(&snaps, &f, now());
+        assert_eq!(st.total.shares, 1, "password_protected={value}");
+        assert_eq!(st.password.unknown, 0);
+        let ids: Vec<String> = f
+            .matching(&snaps[0])
+            .map(|i| snaps[0].shares[i].id.to_string())
+            .collect();
+        assert_eq!(ids, vec![only.to_owned()]);
+    }
+}
+
 fn created(native: &'static str, at: Option<DateTime<Utc>>) -> Arc<Share> {
     let spec = S {
         native,
         status: Active,
-        pw: false,
+        pw: Some(false),
         views: None,
         downloads: None,
         expires_in_h: None,
@@ -293,13 +332,16 @@ fn created_by_month_lists_the_last_24_months_oldest_first() {
 #[test]
 fn created_by_month_follows_the_filter() {
     let filter = Filter {
-        provider: Some(Provider::Koodrive),
+        statuses: vec![Active],
         ..Filter::default()
     };
+    let all = compute(&fixture(), &Filter::default(), now());
     let st = compute(&fixture(), &filter, now());
+    let n = st.total.shares;
+    assert!(n > 0 && n < all.total.shares);
     // Every fixture share is created 30 days before 2026-03-01: in January 2026.
     let jan = st.created_by_month.iter().find(|m| m.month == "2026-01");
-    assert_eq!(jan.map(|m| m.shares), Some(3));
+    assert_eq!(jan.map(|m| m.shares), Some(n));
     let sum: u64 = st.created_by_month.iter().map(|m| m.shares).sum();
-    assert_eq!(sum, 3);
+    assert_eq!(sum, n);
 }

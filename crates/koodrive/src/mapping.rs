@@ -123,7 +123,7 @@ pub fn map_link(
         short_code: link.short_url,
         status,
         audience,
-        password_protected: password.is_some(),
+        password_protected: Some(password.is_some()),
         password,
         created_at: link.share_time,
         expires_at: link.expire_time,
@@ -346,10 +346,10 @@ mod tests {
     #[test]
     fn empty_extract_code_is_no_password() {
         let s = one(with("extractCode", json!(""))).unwrap();
-        assert!(!s.password_protected);
+        assert_eq!(s.password_protected, Some(false));
         assert!(s.password.is_none());
         let s = one(with("extractCode", json!("Ab3dEf9h"))).unwrap();
-        assert!(s.password_protected);
+        assert_eq!(s.password_protected, Some(true));
         assert_eq!(s.password.unwrap().expose(), "Ab3dEf9h");
     }
 

@@ -471,6 +471,7 @@ async fn trace_id_is_accepted_by_the_strict_simulator() {
     ] {
         let ctx = CallContext {
             request_id: rid.map(str::to_owned),
+            ..CallContext::default()
         };
         p.list_page(None, &ctx).await.unwrap();
     }
@@ -544,7 +545,7 @@ async fn create_options_and_update_round_trip() {
         ..Default::default()
     };
     let s2 = p.update(&s.native_id, &upd, &ctx()).await.unwrap();
-    assert!(!s2.password_protected);
+    assert_eq!(s2.password_protected, Some(false));
     assert_eq!(s2.comment, None);
     assert_eq!(s2.expires_at, s.expires_at, "validDays 0 = unchanged");
     let upd = UpdateShare {

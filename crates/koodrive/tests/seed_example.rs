@@ -39,7 +39,7 @@ async fn documented_example_response_maps_verbatim() {
     assert_eq!(s.status, ShareStatus::Expired);
     // Undocumented scope 0 → the most conservative audience; raw value kept.
     assert_eq!(s.audience, Audience::Restricted);
-    assert!(s.password_protected);
+    assert_eq!(s.password_protected, Some(true));
     assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("string"));
     let t = "2024-06-03T01:58:35.419Z"
         .parse::<chrono::DateTime<chrono::Utc>>()

@@ -154,7 +154,7 @@ async fn unreported_fields_are_null(fx: &Fixture) -> Check {
                 s.id
             ));
         }
-        if s.password_protected != s.password.is_some() && s.password.is_some() {
+        if s.password.is_some() && s.password_protected != Some(true) {
             return Err(format!(
                 "{}: has a password but is not password_protected",
                 s.id
@@ -276,7 +276,7 @@ async fn password_on_create(fx: &Fixture) -> Check {
         .create(&req, &ctx())
         .await
         .map_err(|e| format!("create with password failed: {e}"))?;
-    let result = if !created.password_protected {
+    let result = if created.password_protected != Some(true) {
         Err("created with a password but not password_protected".to_string())
     } else if created.password.as_ref().map(Secret::expose) != Some("Ab3dEf9h") {
         Err("password not reported back".to_string())

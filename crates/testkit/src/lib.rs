@@ -12,3 +12,4 @@ pub mod behavior;
 pub mod cloudreve;
 pub mod faults;
 pub mod koodrive;
+pub mod live;

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
-use unishare_core::{CallContext, Error, ErrorKind, ShareStatus};
+use unishare_core::{CallContext, Error, ErrorKind, Share, ShareStatus};
 
 fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
     let mut refresh = false;
@@ -62,7 +62,11 @@ pub async fn get(
             };
         }
     }
-    let ctx = CallContext::with_request_id(current_request_id());
+    let known = snapshot
+        .as_ref()
+        .and_then(|s| s.get(id.native_id()))
+        .map(|s| Share::clone(s));
+    let ctx = CallContext::with_request_id(current_request_id()).with_known(known);
     match account.provider.get(id.native_id(), &ctx).await {
         Ok(share) => {
             let share = account.apply_read(share);

@@ -76,7 +76,13 @@ pub async fn update(
     principal.require(Scope::Write)?;
     let (id, account) = super::resolve(&state, &principal, &raw_id)?;
     let result = match account.capabilities.check_update(&req, chrono::Utc::now()) {
-        Ok(()) => account.provider.update(id.native_id(), &req, &ctx()).await,
+        Ok(()) => {
+            let known = account
+                .current()
+                .and_then(|s| s.get(id.native_id()).map(|s| Share::clone(s)));
+            let ctx = ctx().with_known(known);
+            account.provider.update(id.native_id(), &req, &ctx).await
+        }
         Err(e) => Err(e),
     };
     let share = record_write(&principal, account, Some(id.as_str()), "update", result)?;

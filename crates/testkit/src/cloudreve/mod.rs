@@ -236,6 +236,7 @@ impl CloudreveSim {
             store::FileRec {
                 is_folder: false,
                 size,
+                trashed: false,
             },
         );
     }
@@ -311,6 +312,43 @@ impl CloudreveSim {
             settings.pro_fields,
             Utc::now(),
         ))
+    }
+
+    /// Moves the source of a share to the trash bin (and every other share of the same
+    /// file's): its shares turn invalid (`expired: true` in the list, `404 "Share link
+    /// expired"` on info) and its path no longer resolves. `false` for an unknown share.
+    pub fn trash_source(&self, native_id: &str) -> bool {
+        let mut store = self.state.lock_store();
+        let Some(path) = store.get(native_id).map(|r| r.path.clone()) else {
+            return false;
+        };
+        match store.files.get_mut(&path) {
+            Some(file) => {
+                file.trashed = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets a share's expiry as an edit would, without the API (to make a link expire now).
+    /// `false` for an unknown share.
+    pub fn set_expires(&self, native_id: &str, at: Option<chrono::DateTime<Utc>>) -> bool {
+        match self.state.lock_store().get_mut(native_id) {
+            Some(rec) => {
+                rec.expires = at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The stored access code of a share (`None` when unknown; empty when it has none).
+    pub fn share_password(&self, native_id: &str) -> Option<String> {
+        self.state
+            .lock_store()
+            .get(native_id)
+            .map(|r| r.password.clone())
     }
 
     /// Simulates `n` downloads through a share (decrements `remain_downloads`).

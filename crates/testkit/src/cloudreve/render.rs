@@ -148,7 +148,8 @@ pub(crate) fn share(
     m.insert("source_type".into(), json!(if is_folder { 1 } else { 0 }));
     m.insert("owner".into(), owner(email));
     m.insert("created_at".into(), json!(go_time(rec.created_at)));
-    m.insert("expired".into(), json!(rec.is_expired(now)));
+    // In lists `expired` is `IsValidShare(share) != nil`: a trashed source counts too.
+    m.insert("expired".into(), json!(!store.is_valid(rec, now)));
     m.insert("url".into(), json!(share_url(site, rec, viewer.unlocked)));
     if pro_fields {
         if let Some(p) = &rec.permission_setting {
@@ -175,7 +176,7 @@ pub(crate) fn share(
     if viewer.owner && viewer.extended {
         m.insert(
             "source_uri".into(),
-            json!(format!("cloudreve://{OWNER_ID}@my/{}", rec.path)),
+            json!(super::store::share_root_uri(&rec.path, is_folder)),
         );
     }
     Value::Object(m)

@@ -279,23 +279,30 @@ async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q
     let settings = st.settings();
     let mut store = st.lock_store();
     let now = Utc::now();
-    let Some(rec) = store.get_mut(&id) else {
+    let Some(rec) = store.get(&id).cloned() else {
         return render::err(404, "Share not found");
     };
-    if rec.is_expired(now) {
+    if !store.is_valid(&rec, now) {
         return render::err(404, "Share link expired");
     }
     if matches!(q.get("count_views").map(String::as_str), Some("true" | "1")) {
-        rec.visited += 1;
+        if let Some(r) = store.get_mut(&id) {
+            r.visited += 1;
+        }
     }
-    let unlocked = is_owner
-        || rec.password.is_empty()
-        || q.get("password").is_some_and(|p| *p == rec.password);
+    let given = q.get("password").map(String::as_str).unwrap_or("");
+    let unlocked = is_owner || rec.password.is_empty() || given == rec.password;
     let extended = matches!(
         q.get("owner_extended").map(String::as_str),
         Some("true" | "1")
     );
-    let rec = rec.clone();
+    // `owner_extended` opens `cloudreve://{id}:{password}@share` with the password from the
+    // query, and the share navigator checks it with no owner exemption (`visit.go` `Get`,
+    // `share_navigator.go` `Root`): the innermost code, 40069, under "File not found".
+    if extended && is_owner && !rec.password.is_empty() && given != rec.password {
+        return render::err(40069, "File not found");
+    }
+    let rec = store.get(&id).cloned().unwrap_or(rec);
     let viewer = Viewer {
         owner: is_owner,
         unlocked,
@@ -360,8 +367,9 @@ async fn create(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
         Err((code, msg)) => return render::err(code, msg),
     };
     let mut store = st.lock_store();
-    if !store.files.contains_key(&path) {
-        return render::err(404, "src file not found");
+    if !store.exists(&path) {
+        // `fs.ErrPathNotExist` (40016) wrapped in "src file not found" (`operation.go`).
+        return render::err(40016, "src file not found");
     }
     let password = if body.is_private.unwrap_or(false) {
         match body.password.filter(|p| !p.is_empty()) {
@@ -413,14 +421,24 @@ async fn update(
         Ok(b) => b,
         Err(resp) => return resp,
     };
-    let mut store = st.lock_store();
-    let Some(rec) = store.get_mut(&id) else {
-        return render::err(404, "share link not found");
+    // `CreateOrUpdateShare` (`operation.go`): the uri first, then the share, then that the
+    // uri is the share's own file. No validity check: an expired share can be re-armed.
+    let path = match resolve_uri(&body.uri) {
+        Ok(p) => p,
+        Err((40001, msg)) => return render::param_err(msg),
+        Err((code, msg)) => return render::err(code, msg),
     };
-    // The uri must point at the share's own file; the password is never touched.
-    if resolve_uri(&body.uri).ok().as_deref() != Some(rec.path.as_str()) {
+    let mut store = st.lock_store();
+    if !store.exists(&path) {
+        return render::err(40016, "src file not found");
+    }
+    let Some(rec) = store.get_mut(&id) else {
+        return render::err(404, "failed to get existed share");
+    };
+    if rec.path != path {
         return render::err(404, "share link not found");
     }
+    // The password is never touched; every limit and prop is replaced (`Upsert`).
     let now = Utc::now();
     rec.remain_downloads = body.downloads.filter(|n| *n > 0);
     rec.expires = body
@@ -444,7 +462,8 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
     if st.lock_store().remove(&id) {
         render::ok(None)
     } else {
-        render::err(404, "share link not found")
+        // `DeleteShare` (`service/share/manage.go`).
+        render::err(404, "share not found")
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) fn files(store: &mut Store) {
             FileRec {
                 is_folder: *is_folder,
                 size: *size,
+                trashed: false,
             },
         );
     }

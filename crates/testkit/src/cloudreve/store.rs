@@ -19,6 +19,9 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 pub(crate) struct FileRec {
     pub is_folder: bool,
     pub size: i64,
+    /// In the trash bin (`file_children == 0`): its shares are invalid, its path resolves no
+    /// more.
+    pub trashed: bool,
 }
 
 /// One share as the server stores it.
@@ -51,6 +54,26 @@ impl ShareRec {
     /// The display name: the last segment of the path.
     pub fn name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+impl Store {
+    /// `IsValidShare`: not expired, and its source not in the trash (the simulator's one
+    /// owner is always active).
+    pub fn is_valid(&self, rec: &ShareRec, now: DateTime<Utc>) -> bool {
+        !rec.is_expired(now) && self.files.get(&rec.path).is_some_and(|f| !f.trashed)
+    }
+
+    /// Whether `path` names a file or folder of the drive (not one in the trash); the parent
+    /// folders of every stored path exist too.
+    pub fn exists(&self, path: &str) -> bool {
+        match self.files.get(path) {
+            Some(f) => !f.trashed,
+            None => {
+                let prefix = format!("{path}/");
+                self.files.keys().any(|p| p.starts_with(&prefix))
+            }
+        }
     }
 }
 
@@ -129,8 +152,10 @@ pub(crate) fn is_hashid(s: &str) -> bool {
     !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Resolves a create/edit `uri` to a path under `my/`: `cloudreve://[uid@]my/{path}`.
-/// `Err(code, msg)` as the server would answer.
+/// Resolves a create/edit `uri` to a path under `my/`: `cloudreve://[uid@]my/{path}`, the path
+/// percent-decoded (Go's `url.Parse`). `Err(code, msg)` as the server would answer; the root
+/// folder is `403 "src file not found"` (`WithNotRoot` under `CreateOrUpdateShare`, BE-4.18
+/// `pkg/filemanager/manager/operation.go`).
 pub(crate) fn resolve_uri(uri: &str) -> Result<String, (i64, &'static str)> {
     let Some(rest) = uri.strip_prefix("cloudreve://") else {
         return Err((40001, "unknown uri"));
@@ -143,9 +168,51 @@ pub(crate) fn resolve_uri(uri: &str) -> Result<String, (i64, &'static str)> {
     let Some(path) = rest.strip_prefix("my") else {
         return Err((40001, "unknown uri"));
     };
+    if !(path.is_empty() || path.starts_with('/')) {
+        return Err((40001, "unknown uri"));
+    }
     let path = path.trim_matches('/');
     if path.is_empty() {
-        return Err((40001, "cannot share the root folder"));
+        return Err((403, "src file not found"));
     }
-    Ok(path.to_owned())
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map(|p| p.into_owned())
+        .map_err(|_| (40001, "unknown uri"))
+}
+
+/// The owner-side URI of a path under `my/` as Go's `url.URL.String()` prints it
+/// (`cloudreve://{uid}@my/{path}`, each segment percent-encoded; the root is
+/// `cloudreve://{uid}@my/`).
+pub(crate) fn owner_uri(path: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b':')
+        .remove(b';')
+        .remove(b'=')
+        .remove(b'@');
+    let encoded: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
+        .collect();
+    format!("cloudreve://{OWNER_ID}@my/{}", encoded.join("/"))
+}
+
+/// The `source_uri` of a share of `path` (`share_navigator.go` `Root`: a single-file share's
+/// root is the file's parent folder; `visit.go` returns `root.Uri(true)`).
+pub(crate) fn share_root_uri(path: &str, is_folder: bool) -> String {
+    if is_folder {
+        owner_uri(path)
+    } else {
+        owner_uri(path.rsplit_once('/').map_or("", |(parent, _)| parent))
+    }
 }
