@@ -76,6 +76,31 @@ async fn screenshots(c: &Chrome, name: &str) {
     }
 }
 
+/// Clicks the `action` button of row `id` and waits for the dialog `dialog` to open.
+async fn row_action(c: &Chrome, id: &str, action: &str, dialog: &str) {
+    c.click(&format!(
+        "tr[data-id=\"{id}\"] button[data-action={action}]"
+    ))
+    .await;
+    c.until(
+        &format!("document.getElementById('{dialog}').open"),
+        &format!("the {dialog}"),
+    )
+    .await;
+}
+
+/// A downloaded CSV export: its file name, header and one row per share of the view.
+fn assert_csv(name: &str, text: &str, total: u64) {
+    assert!(
+        name.starts_with("unishare-shares-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().expect("csv header").clone();
+    assert_eq!(&header[0], "id");
+    assert_eq!(rows.records().count() as u64, total, "rows of {name}");
+}
+
 /// Every request the tab made since the `from`th went to `base` (or was a `data:`, `blob:` or
 /// `about:` URL).
 fn assert_same_origin(c: &Chrome, from: usize, base: &str) {
@@ -228,13 +253,8 @@ async fn without_keys(c: &Chrome) {
             && csv.contains("format=csv"),
         "{csv}"
     );
-    let csv_head: String = c
-        .js(&format!(
-            "fetch({}).then(r => r.text()).then(t => t.split('\\r\\n')[0])",
-            serde_json::to_string(&csv).unwrap_or_default()
-        ))
-        .await;
-    assert!(csv_head.starts_with("id,account,provider"), "{csv_head}");
+    let (name, text) = c.download("#csv").await;
+    assert_csv(&name, &text, shown_total(c).await);
     c.click_and_render("#reset").await;
     assert_eq!(c.search().await, "");
 
@@ -298,15 +318,7 @@ async fn without_keys(c: &Chrome) {
     // Revoke one row, after confirming: gone from the simulator and from the table.
     c.open(&g.url("/?provider=cloudreve"), "ready").await;
     let target = row_ids(c).await[0].clone();
-    c.click(&format!(
-        "tr[data-id=\"{target}\"] button[data-action=revoke]"
-    ))
-    .await;
-    c.until(
-        "document.getElementById('confirm-dialog').open",
-        "the confirmation",
-    )
-    .await;
+    row_action(c, &target, "revoke", "confirm-dialog").await;
     c.click_and_render("#confirm-ok").await;
     let native = target.trim_start_matches("hq:");
     assert!(!v.cloudreve.share_ids().iter().any(|i| i == native));
@@ -314,15 +326,7 @@ async fn without_keys(c: &Chrome) {
 
     // Cancelling revokes nothing.
     let keep = row_ids(c).await[0].clone();
-    c.click(&format!(
-        "tr[data-id=\"{keep}\"] button[data-action=revoke]"
-    ))
-    .await;
-    c.until(
-        "document.getElementById('confirm-dialog').open",
-        "the confirmation",
-    )
-    .await;
+    row_action(c, &keep, "revoke", "confirm-dialog").await;
     c.click("#confirm-cancel").await;
     c.until(
         "!document.getElementById('confirm-dialog').open",
@@ -370,15 +374,7 @@ async fn without_keys(c: &Chrome) {
     c.open(&g.url("/?provider=cloudreve&status=active"), "ready")
         .await;
     let target = row_ids(c).await[0].clone();
-    c.click(&format!(
-        "tr[data-id=\"{target}\"] button[data-action=extend]"
-    ))
-    .await;
-    c.until(
-        "document.getElementById('extend-dialog').open",
-        "the expiry dialog",
-    )
-    .await;
+    row_action(c, &target, "extend", "extend-dialog").await;
     let before = c.loads().await;
     c.js::<bool>(
         "(() => { document.getElementById('extend-date').value = '2031-05-06'; return true; })()",
@@ -502,6 +498,10 @@ async fn with_keys(c: &Chrome) {
         !c.js::<bool>("document.getElementById('bulk-revoke').hidden")
             .await
     );
+
+    // "Download CSV" with a key: fetched with the bearer header, saved from a blob.
+    let (name, text) = c.download("#csv").await;
+    assert_csv(&name, &text, shown_total(c).await);
 
     // Keys travel in headers only: never in a URL.
     let urls = &c.requested()[seen_before..];

@@ -4,6 +4,9 @@
 //! run JavaScript in the page, click and type like a person, and wait for the dashboard.
 #![allow(dead_code)]
 
+use chromiumoxide::cdp::browser_protocol::browser::{
+    SetDownloadBehaviorBehavior, SetDownloadBehaviorParams,
+};
 use chromiumoxide::cdp::browser_protocol::emulation::{
     MediaFeature, SetDeviceMetricsOverrideParams,
 };
@@ -49,6 +52,7 @@ pub struct Chrome {
     /// Uncaught script exceptions in the tab.
     pub exceptions: Arc<Mutex<Vec<String>>>,
     profile: PathBuf,
+    downloads: PathBuf,
 }
 
 impl Chrome {
@@ -119,6 +123,19 @@ impl Chrome {
             }
         });
         // Content-Security-Policy violations, counted by the page (CDP scripts bypass CSP).
+        // Downloads land in a directory of the profile, where the test reads them.
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads).expect("downloads dir");
+        browser
+            .execute(
+                SetDownloadBehaviorParams::builder()
+                    .behavior(SetDownloadBehaviorBehavior::Allow)
+                    .download_path(downloads.display().to_string())
+                    .build()
+                    .expect("download behavior"),
+            )
+            .await
+            .expect("allow downloads");
         page.evaluate_on_new_document(
             "window.__csp = []; document.addEventListener('securitypolicyviolation', \
              e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
@@ -131,6 +148,7 @@ impl Chrome {
             requests,
             exceptions,
             profile,
+            downloads,
         }
     }
 
@@ -285,6 +303,35 @@ impl Chrome {
             .save_screenshot(ScreenshotParams::builder().full_page(false).build(), path)
             .await
             .expect("screenshot");
+    }
+
+    /// Clicks `selector` and waits for the file it downloads; returns its name and text.
+    pub async fn download(&self, selector: &str) -> (String, String) {
+        for entry in std::fs::read_dir(&self.downloads)
+            .expect("downloads")
+            .flatten()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+        self.click(selector).await;
+        let start = std::time::Instant::now();
+        loop {
+            let done = std::fs::read_dir(&self.downloads)
+                .expect("downloads")
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x != "crdownload"));
+            if let Some(path) = done {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = std::fs::read_to_string(&path).expect("downloaded file");
+                return (name, text);
+            }
+            assert!(start.elapsed() < WAIT, "no download from {selector}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Requests made so far.
