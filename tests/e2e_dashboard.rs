@@ -135,6 +135,54 @@ async fn the_dashboard_in_a_real_browser() {
     c.close().await;
 }
 
+/// `unishare demo` prints the dashboard's address first, and that address serves the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_the_dashboard_address_first() {
+    use std::io::{BufRead, BufReader};
+    /// Kills the demo when the test ends, passed or not.
+    struct Demo(std::process::Child);
+    impl Drop for Demo {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut demo = Demo(
+        std::process::Command::new(env!("CARGO_BIN_EXE_unishare"))
+            .args(["demo", "--listen", "127.0.0.1:0", "--shares", "5"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the demo"),
+    );
+    let stdout = demo.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Read every line (the demo must never write to a closed pipe); send the first one.
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let first = lines.by_ref().find(|l| !l.trim().is_empty());
+        let _ = tx.send(first.unwrap_or_default());
+        lines.for_each(drop);
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the demo printed nothing");
+    let url = first
+        .strip_prefix("unishare demo: open the dashboard at ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .trim()
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "{url}"
+    );
+    let resp = reqwest::get(&url).await.expect("GET the dashboard");
+    let status = resp.status().as_u16();
+    let html = resp.text().await.unwrap_or_default();
+    assert_eq!(status, 200);
+    assert!(html.contains("<title>unishare"), "{html}");
+}
+
 async fn without_keys(c: &Chrome) {
     let v = vendors(150).await;
     v.cloudreve.add_file(HOSTILE, 10);
