@@ -165,9 +165,9 @@ pub async fn run(
     })
 }
 
-/// The filters and sort of `unishare export`, as flags (validated like the query string).
+/// The list filters as flags (validated like the query string), for `export` and `revoke`.
 #[derive(Clone, Debug, Default, clap::Args)]
-pub struct ExportArgs {
+pub struct FilterArgs {
     /// Only this account (repeatable).
     #[arg(long)]
     pub account: Vec<String>,
@@ -195,6 +195,41 @@ pub struct ExportArgs {
     /// Expiring before this RFC 3339 time.
     #[arg(long)]
     pub expires_before: Option<String>,
+    /// Only links of this owner: e-mail (case-insensitive) or owner id (repeatable).
+    #[arg(long)]
+    pub owner: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The flags as query pairs (`GET /v1/shares` names).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        pairs.extend(self.account.iter().map(|a| ("account", a.clone())));
+        pairs.extend(self.status.iter().map(|s| ("status", s.clone())));
+        pairs.extend(self.owner.iter().map(|o| ("owner", o.clone())));
+        for (k, v) in [
+            ("provider", &self.provider),
+            ("audience", &self.audience),
+            ("password_protected", &self.password_protected),
+            ("q", &self.q),
+            ("created_after", &self.created_after),
+            ("created_before", &self.created_before),
+            ("expires_before", &self.expires_before),
+        ] {
+            if let Some(v) = v {
+                pairs.push((k, v.clone()));
+            }
+        }
+        pairs
+    }
+}
+
+/// The filters and sort of `unishare export`, as flags (validated like the query string).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ExportArgs {
+    /// The filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Sort key (created_at, name, views, downloads, expires_at).
     #[arg(long)]
     pub sort: Option<String>,
@@ -209,20 +244,8 @@ pub struct ExportArgs {
 impl ExportArgs {
     /// The flags as query pairs, plus `format`, parsed into a query.
     pub fn query(&self, format: Format) -> Result<ExportQuery, Error> {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        pairs.extend(self.account.iter().map(|a| ("account", a.clone())));
-        pairs.extend(self.status.iter().map(|s| ("status", s.clone())));
-        for (k, v) in [
-            ("provider", &self.provider),
-            ("audience", &self.audience),
-            ("password_protected", &self.password_protected),
-            ("q", &self.q),
-            ("created_after", &self.created_after),
-            ("created_before", &self.created_before),
-            ("expires_before", &self.expires_before),
-            ("sort", &self.sort),
-            ("order", &self.order),
-        ] {
+        let mut pairs = self.filter.pairs();
+        for (k, v) in [("sort", &self.sort), ("order", &self.order)] {
             if let Some(v) = v {
                 pairs.push((k, v.clone()));
             }

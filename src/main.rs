@@ -1,6 +1,8 @@
 //! The `unishare` command: `serve`, `demo`, `export`, `check-config`.
 
 mod export_cmd;
+mod login_cmd;
+mod revoke_cmd;
 
 use clap::{Parser, Subcommand};
 use export_cmd::ExportArgs;
@@ -64,6 +66,21 @@ enum Command {
         #[command(flatten)]
         args: Box<ExportArgs>,
     },
+    /// Revoke every link a filter matches (offboarding), crawling the vendors directly (no
+    /// server): lists what matches, asks (or --yes), revokes with a progress bar and a
+    /// summary; one audit event per link.
+    Revoke {
+        /// Config file (TOML); also UNISHARE_CONFIG.
+        #[arg(long, env = "UNISHARE_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        args: Box<revoke_cmd::RevokeArgs>,
+    },
+    /// Obtain an OAuth app grant once (the authorization-code flow) and store its refresh token.
+    Login {
+        #[command(subcommand)]
+        vendor: login_cmd::LoginVendor,
+    },
     /// Validate a config file; with --probe, also call every vendor once.
     CheckConfig {
         /// Config file (TOML); also UNISHARE_CONFIG.
@@ -96,6 +113,8 @@ fn main() -> ExitCode {
                 args,
             } => export(config, format, output, args).await,
             Command::CheckConfig { config, probe } => check_config(config, probe).await,
+            Command::Revoke { config, args } => revoke(config, &args).await,
+            Command::Login { vendor } => login_cmd::run(vendor).await.map_err(|e| e.to_string()),
         }
     });
     match result {
@@ -119,6 +138,16 @@ async fn serve(config: Option<PathBuf>) -> Result<(), String> {
     server::serve(state, listener, server::shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn revoke(config: Option<PathBuf>, args: &revoke_cmd::RevokeArgs) -> Result<(), String> {
+    let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    match revoke_cmd::run(&state, args).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("not every matched link was revoked".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 async fn export(

@@ -8,25 +8,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-/// Every share of a full walk, as JSON objects, in list order.
-async fn walk_shares(g: &Gateway, query: &str, key: Option<&str>) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = g.url(&format!("/v1/shares?limit=1000&{query}"));
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let (status, body) = get(&url, key).await;
-        assert_eq!(status, 200, "{body}");
-        out.extend(body["shares"].as_array().unwrap().iter().cloned());
-        match body["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
-}
-
 async fn raw(
     g: &Gateway,
     path: &str,

@@ -224,6 +224,25 @@ pub async fn walk(g: &Gateway, query: &str, key: Option<&str>) -> Vec<String> {
     panic!("walk did not end");
 }
 
+/// Every share of a full walk, as JSON objects, in list order.
+pub async fn walk_shares(g: &Gateway, query: &str, key: Option<&str>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = g.url(&format!("/v1/shares?limit=1000&{query}"));
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let (status, body) = get(&url, key).await;
+        assert_eq!(status, 200, "{body}");
+        out.extend(body["shares"].as_array().unwrap().iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
 /// Every gateway id the simulators hold.
 pub fn all_ids(v: &Vendors) -> Vec<String> {
     let mut ids: Vec<String> = v

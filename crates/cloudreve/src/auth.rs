@@ -101,6 +101,35 @@ impl Auth {
 
     async fn renew(&self, st: &mut State, http: &Http) -> Result<AccessToken, Error> {
         let tokens = match &self.method {
+            CloudreveAuth::OAuth {
+                refresh_token,
+                persist_to,
+                ..
+            } => {
+                let rt = st
+                    .tokens
+                    .as_ref()
+                    .map(|t| t.refresh.clone())
+                    .unwrap_or_else(|| refresh_token.clone());
+                let tokens = refresh(http, &rt).await.map_err(|e| {
+                    if e.kind() == ErrorKind::UpstreamAuth {
+                        Error::upstream_auth(format!(
+                            "{}; the OAuth grant is gone or its refresh token expired: run `unishare login cloudreve` again",
+                            e.message()
+                        ))
+                        .with_vendor_code(e.vendor_code().unwrap_or_default().to_owned())
+                    } else {
+                        e
+                    }
+                })?;
+                if let Some(path) = persist_to {
+                    if tokens.refresh.expose() != rt.expose() {
+                        crate::persist::write_secret_file(path, tokens.refresh.expose())?;
+                        tracing::info!(file = %path.display(), "stored the rotated Cloudreve refresh token");
+                    }
+                }
+                tokens
+            }
             CloudreveAuth::Token { refresh_token } => {
                 let rt = st
                     .tokens

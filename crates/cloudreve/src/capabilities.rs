@@ -38,4 +38,5 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     reports_downloads: true,
     reports_saves: false,
     reports_permissions: false,
+    site_inventory: true,
 };

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use unishare_core::retry::RetryPolicy;
-use unishare_core::{AccountName, Error, Secret};
+use unishare_core::{AccountName, Error, Inventory, Secret};
 use url::Url;
 
 /// The page size used when none is configured (the vendor maximum).
@@ -26,6 +26,9 @@ pub struct CloudreveConfig {
     pub policy: RetryPolicy,
     /// List page size, 10..=100 (default 100).
     pub page_size: u32,
+    /// Whose links to list: the signed-in user's (`GET /share`) or, for a site
+    /// administrator, every user's (`POST /admin/share`, `docs/vendors/cloudreve.md`).
+    pub inventory: Inventory,
 }
 
 impl CloudreveConfig {
@@ -37,6 +40,7 @@ impl CloudreveConfig {
             auth,
             policy: RetryPolicy::default(),
             page_size: DEFAULT_PAGE_SIZE,
+            inventory: Inventory::User,
         }
     }
 
@@ -69,6 +73,18 @@ impl CloudreveConfig {
                     return Err(Error::invalid_request("auth.refresh_token is empty"));
                 }
             }
+            CloudreveAuth::OAuth {
+                client_id,
+                refresh_token,
+                ..
+            } => {
+                if client_id.trim().is_empty() {
+                    return Err(Error::invalid_request("auth.client_id is empty"));
+                }
+                if refresh_token.expose().trim().is_empty() {
+                    return Err(Error::invalid_request("auth.refresh_token is empty"));
+                }
+            }
         }
         self.api_base().map(|_| ())
     }
@@ -82,6 +98,7 @@ impl fmt::Debug for CloudreveConfig {
             .field("auth", &self.auth)
             .field("policy", &self.policy)
             .field("page_size", &self.page_size)
+            .field("inventory", &self.inventory)
             .finish()
     }
 }
@@ -103,14 +120,29 @@ pub enum CloudreveAuth {
         /// The refresh token.
         refresh_token: Secret,
     },
+    /// An OAuth app's offline grant (Cloudreve 4.12+, `vendors/cloudreve-v4.md` §3.9): a
+    /// refresh token issued to the app (`unishare login cloudreve` obtains it), renewed with
+    /// `POST /session/token/refresh`. Its scopes limit what the account may do (`40089`).
+    OAuth {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret (used by `unishare login` for the code exchange).
+        client_secret: Secret,
+        /// The refresh token of the grant.
+        refresh_token: Secret,
+        /// Where each newer refresh token is written (0600, replaced atomically) so that a
+        /// restart continues the chain: the file the token was read from, when it was.
+        persist_to: Option<std::path::PathBuf>,
+    },
 }
 
 impl CloudreveAuth {
-    /// The config name of the method (`password` or `token`).
+    /// The config name of the method (`password`, `token` or `oauth`).
     pub fn method(&self) -> &'static str {
         match self {
             CloudreveAuth::Password { .. } => "password",
             CloudreveAuth::Token { .. } => "token",
+            CloudreveAuth::OAuth { .. } => "oauth",
         }
     }
 }
@@ -126,6 +158,17 @@ impl fmt::Debug for CloudreveAuth {
             CloudreveAuth::Token { .. } => f
                 .debug_struct("Token")
                 .field("refresh_token", &"[redacted]")
+                .finish(),
+            CloudreveAuth::OAuth {
+                client_id,
+                persist_to,
+                ..
+            } => f
+                .debug_struct("OAuth")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .field("refresh_token", &"[redacted]")
+                .field("persist_to", persist_to)
                 .finish(),
         }
     }

@@ -92,10 +92,20 @@ pub(crate) fn map_code(code: i64, msg: &str, call: CallKind) -> Error {
             ErrorKind::Forbidden,
             format!("the account's group may not create shares: {msg}"),
         ),
-        40089 => Error::new(
-            ErrorKind::Forbidden,
-            format!("the token lacks the needed scope: {msg}"),
-        ),
+        // `CheckScope` (`pkg/auth/jwt.go` l.322): "Insufficient scope: Shares.Write". The
+        // account's OAuth grant is too narrow: an account error naming the scope.
+        40089 => {
+            let scope = msg
+                .rsplit(':')
+                .next()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("(not named)");
+            Error::upstream_auth(format!(
+                "the account's OAuth grant lacks the scope {scope} ({msg}): grant it to the app \
+                 and run `unishare login cloudreve` again"
+            ))
+        }
         // A valid token whose user was deleted or banned since (§2.3): not an outage.
         50001 if has(&msg, "failed to get login user") => Error::upstream_auth(format!(
             "Cloudreve no longer knows the account's user (deleted or banned): {msg}"
@@ -195,7 +205,7 @@ mod tests {
             (40020, Api, ErrorKind::UpstreamAuth, false),
             (40026, Login, ErrorKind::UpstreamAuth, false),
             (40080, Login, ErrorKind::UpstreamAuth, false),
-            (40089, Api, ErrorKind::Forbidden, false),
+            (40089, Api, ErrorKind::UpstreamAuth, false),
             (50001, Api, ErrorKind::UpstreamUnavailable, true),
             (50002, Login, ErrorKind::UpstreamUnavailable, true),
             (50005, Api, ErrorKind::UpstreamUnavailable, true),
@@ -228,6 +238,11 @@ mod tests {
         assert!(!gone.is_retryable());
         let list = map_code(50001, "Failed to list shares", Api);
         assert_eq!(list.kind(), ErrorKind::UpstreamUnavailable);
+        let scope = map_code(40089, "Insufficient scope: Admin.Read", Api);
+        assert!(
+            scope.message().contains("lacks the scope Admin.Read"),
+            "{scope}"
+        );
         // §3.7: the same codes with the messages BE-4.18 sends.
         let expired = map_code(404, "Share link expired", Api);
         assert!(is_link_expired(&expired));

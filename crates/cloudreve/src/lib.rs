@@ -19,7 +19,10 @@ mod config;
 mod dto;
 mod error;
 mod mapping;
+pub mod oauth;
+mod persist;
 mod provider;
+mod site;
 mod uri;
 
 pub use capabilities::CAPABILITIES;

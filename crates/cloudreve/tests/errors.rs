@@ -63,7 +63,7 @@ async fn envelope_codes_map_to_kinds() {
         (40001, ErrorKind::InvalidRequest, false),
         (40020, ErrorKind::UpstreamAuth, false),
         (40007, ErrorKind::Forbidden, false),
-        (40089, ErrorKind::Forbidden, false),
+        (40089, ErrorKind::UpstreamAuth, false),
         (50001, ErrorKind::UpstreamUnavailable, true),
         (50002, ErrorKind::UpstreamUnavailable, true),
         (50005, ErrorKind::UpstreamUnavailable, true),

@@ -133,6 +133,9 @@ pub struct Capabilities {
     pub reports_saves: bool,
     /// The vendor reports permissions.
     pub reports_permissions: bool,
+    /// The vendor has an administrator's listing of every user's links, so an account may be
+    /// configured with `inventory = "site"` ([`crate::Inventory::Site`]).
+    pub site_inventory: bool,
 }
 
 impl Capabilities {

@@ -17,6 +17,7 @@
 pub mod capabilities;
 pub mod error;
 pub mod id;
+pub mod inventory;
 pub mod lenient;
 pub mod model;
 pub mod provider;
@@ -31,6 +32,7 @@ pub use capabilities::{AudienceSet, Capabilities, PasswordRule, SourceForm};
 pub use compact_str::CompactString;
 pub use error::{Error, ErrorKind, Result};
 pub use id::{AccountName, ShareId};
+pub use inventory::Inventory;
 pub use model::{
     Audience, Owner, Permissions, Provider, Share, ShareStatus, ShareView, Source, SourceFile,
     SourceKind, Stats,

@@ -35,6 +35,7 @@ fn cloudreve_like() -> Capabilities {
         reports_downloads: true,
         reports_saves: false,
         reports_permissions: false,
+        site_inventory: false,
     }
 }
 

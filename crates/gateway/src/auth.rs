@@ -31,6 +31,18 @@ struct Identity {
 }
 
 impl Principal {
+    /// The operator at the command line (`unishare revoke`): whoever holds the config file
+    /// holds every account's credentials, so every scope on every account.
+    pub fn cli() -> Principal {
+        Principal(Arc::new(Identity {
+            name: "cli".into(),
+            scopes: [Scope::Read, Scope::Write, Scope::Secrets]
+                .into_iter()
+                .collect(),
+            accounts: None,
+        }))
+    }
+
     /// The anonymous principal of a key-less (loopback) server.
     pub fn anonymous() -> Principal {
         Principal(Arc::new(Identity {

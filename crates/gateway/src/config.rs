@@ -104,6 +104,10 @@ pub struct AccountSection {
     /// Optional vendor call rate limit, e.g. `"10/s"` or `"600/m"` (GCRA).
     #[serde(default)]
     pub rate_limit: Option<String>,
+    /// `"user"` (default: the signed-in user's links) or `"site"` (every user's, with an
+    /// administrator's credentials, where the vendor has an admin listing).
+    #[serde(default)]
+    pub inventory: Option<String>,
 }
 
 /// `[[api_keys]]` as written.
@@ -249,6 +253,17 @@ pub enum AccountAuth {
         /// Refresh token.
         refresh_token: Secret,
     },
+    /// Cloudreve OAuth app grant.
+    CloudreveOAuth {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: Secret,
+        /// The grant's refresh token.
+        refresh_token: Secret,
+        /// `refresh_token_file`, where a rotated token is written back.
+        persist_to: Option<PathBuf>,
+    },
     /// KooDrive HMAC app signing.
     KooDriveApp {
         /// AppId.
@@ -257,6 +272,8 @@ pub enum AccountAuth {
         app_secret: Secret,
         /// User acted for.
         user_id: String,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
     /// KooDrive user token + session id.
     KooDriveToken {
@@ -264,6 +281,8 @@ pub enum AccountAuth {
         token: Secret,
         /// The session id.
         session_id: Secret,
+        /// Carrier name sent as `X-Hw-Agentname` (carrier-edition accounts only).
+        agent_name: Option<String>,
     },
 }
 
@@ -284,6 +303,8 @@ pub struct AccountConfig {
     pub max_concurrency: usize,
     /// Vendor call rate limit, when set.
     pub rate_limit: Option<unishare_core::retry::RateLimit>,
+    /// Whose links the account lists.
+    pub inventory: unishare_core::Inventory,
 }
 
 /// An API key scope.
@@ -481,12 +502,34 @@ impl RawConfig {
                 ),
                 None => None,
             };
+            let inventory = match a.inventory.as_deref() {
+                None => unishare_core::Inventory::User,
+                Some(s) => s
+                    .parse::<unishare_core::Inventory>()
+                    .map_err(|e| at(&key("inventory"), e.message().to_string()))?,
+            };
+            if inventory == unishare_core::Inventory::Site
+                && !crate::vendors::capabilities(provider).site_inventory
+            {
+                return Err(at(
+                    &key("inventory"),
+                    format!(
+                        "{provider} has no site-wide listing of every user's links: use \"user\""
+                    ),
+                ));
+            }
             let mut table = AuthTable::new(a.auth, key("auth"), origin.to_string());
             let method = table.take_plain("method")?;
             let auth = match (provider, method.as_str()) {
                 (Provider::Cloudreve, "password") => AccountAuth::CloudrevePassword {
                     email: table.take_plain("email")?,
                     password: take_secret(&mut table, "password")?,
+                },
+                (Provider::Cloudreve, "oauth") => AccountAuth::CloudreveOAuth {
+                    client_id: table.take_plain("client_id")?,
+                    client_secret: take_secret(&mut table, "client_secret")?,
+                    persist_to: crate::secrets::secret_file(&table, "refresh_token"),
+                    refresh_token: take_secret(&mut table, "refresh_token")?,
                 },
                 (Provider::Cloudreve, "token") => AccountAuth::CloudreveToken {
                     refresh_token: take_secret(&mut table, "refresh_token")?,
@@ -495,14 +538,16 @@ impl RawConfig {
                     app_id: table.take_plain("app_id")?,
                     app_secret: take_secret(&mut table, "app_secret")?,
                     user_id: table.take_plain("user_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (Provider::Koodrive, "token") => AccountAuth::KooDriveToken {
                     token: take_secret(&mut table, "token")?,
                     session_id: take_secret(&mut table, "session_id")?,
+                    agent_name: table.take_optional("agent_name")?,
                 },
                 (p, m) => {
                     let allowed = match p {
-                        Provider::Cloudreve => "\"password\" or \"token\"",
+                        Provider::Cloudreve => "\"password\", \"token\" or \"oauth\"",
                         Provider::Koodrive => "\"app\" or \"token\"",
                     };
                     return Err(at(
@@ -520,6 +565,7 @@ impl RawConfig {
                 page_size: a.page_size,
                 max_concurrency,
                 rate_limit,
+                inventory,
             });
         }
         let mut api_keys = Vec::new();

@@ -37,6 +37,7 @@ pub mod snapshot;
 pub mod sort;
 pub mod state;
 pub mod stats;
+pub mod vendors;
 
 pub use app::router;
 pub use config::Config;

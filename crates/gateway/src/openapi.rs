@@ -209,12 +209,23 @@ pub struct AccountsResponseDoc {
     pub accounts: Vec<AccountInfoDoc>,
 }
 
-/// `POST /v1/shares/revoke` body.
+/// `POST /v1/shares/revoke` body: either `ids`, or `where` with `dry_run: true` (report what
+/// matches) or `expect: N` (revoke if the filter still matches exactly N shares, else `409`
+/// with `matched`).
 #[derive(Serialize, ToSchema)]
 #[schema(as = RevokeRequest)]
 pub struct RevokeRequestDoc {
     /// Gateway share ids (1 to 1000).
-    pub ids: Vec<String>,
+    pub ids: Option<Vec<String>>,
+    /// The filters of `GET /v1/shares` by name (arrays for the repeatable ones), e.g.
+    /// `{"owner": "alice@example.com", "status": ["active", "expired"]}`.
+    #[serde(rename = "where")]
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Only report what `where` matches: `{"matched": N, "ids": [...], "partial", "errors"}`.
+    pub dry_run: Option<bool>,
+    /// The number of shares the caller saw `where` match (from a dry run).
+    pub expect: Option<u64>,
 }
 
 /// A failed id's error.
@@ -331,6 +342,9 @@ pub struct FilterParams {
     pub created_before: Option<DateTime<Utc>>,
     /// Expires before this time (RFC 3339, exclusive); links that never expire do not match.
     pub expires_before: Option<DateTime<Utc>>,
+    /// Owner: an e-mail (case-insensitive) or an owner id; repeat for several. Links whose
+    /// vendor reports no owner match none.
+    pub owner: Option<Vec<String>>,
 }
 
 /// Sort of a list or export: `null` keys sort last in both orders; ties break on `id`.
@@ -406,10 +420,14 @@ mod paths {
         security(("api_key" = [])))]
     fn revoke_one() {}
 
-    /// Revokes up to 1000 links; one result per id.
+    /// Revokes up to 1000 links by id, or every link a filter matches (offboarding); one
+    /// result per id.
     #[utoipa::path(post, path = "/v1/shares/revoke", tag = "shares",
         request_body = RevokeRequestDoc,
-        responses((status = 200, description = "Per-id results, in request order", body = RevokeResponseDoc)),
+        responses(
+            (status = 200, description = "Per-id results, in request order (a dry run: `matched` and `ids`)", body = RevokeResponseDoc),
+            (status = 409, description = "`where` no longer matches `expect` shares (`matched` says how many); nothing was revoked"),
+        ),
         security(("api_key" = [])))]
     fn revoke_batch() {}
 

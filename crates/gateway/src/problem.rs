@@ -77,44 +77,70 @@ pub struct Problem<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let e = &self.0;
-        let kind = e.kind();
-        let status = status_of(kind);
-        let request_id = current_request_id();
-        let detail: &str = if kind == ErrorKind::Internal {
-            tracing::error!(request_id = %request_id, error = ?e, "internal error");
-            "an internal error occurred; the request id identifies it in the logs"
-        } else {
-            if status.is_server_error() {
-                tracing::warn!(request_id = %request_id, error = %e, "request failed upstream");
-            }
-            e.message()
-        };
-        let body = Problem {
-            type_: format!("urn:unishare:problem:{}", kind.as_str()),
-            title: title_of(kind),
-            status: status.as_u16(),
-            detail,
-            request_id,
-            kind: kind.as_str(),
-            account: e.account(),
-            provider: e.provider().map(|p| p.as_str()),
-            capability: e.capability(),
-        };
-        let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(ra) = e.retry_after() {
-            let secs = ra.as_secs() + u64::from(ra.subsec_nanos() > 0);
-            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        } else if matches!(kind, ErrorKind::RateLimited { .. }) {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        resp
+        render(&self.0, None)
     }
+}
+
+/// An error answered with extra problem members (RFC 9457 §3.2 extensions), e.g. the count
+/// a conditional revoke found instead of the one it expected.
+#[derive(Debug)]
+pub struct ApiErrorWith(pub Error, pub serde_json::Map<String, serde_json::Value>);
+
+impl IntoResponse for ApiErrorWith {
+    fn into_response(self) -> Response {
+        render(&self.0, Some(self.1))
+    }
+}
+
+fn render(e: &Error, extra: Option<serde_json::Map<String, serde_json::Value>>) -> Response {
+    let kind = e.kind();
+    let status = status_of(kind);
+    let request_id = current_request_id();
+    let detail: &str = if kind == ErrorKind::Internal {
+        tracing::error!(request_id = %request_id, error = ?e, "internal error");
+        "an internal error occurred; the request id identifies it in the logs"
+    } else {
+        if status.is_server_error() {
+            tracing::warn!(request_id = %request_id, error = %e, "request failed upstream");
+        }
+        e.message()
+    };
+    let body = Problem {
+        type_: format!("urn:unishare:problem:{}", kind.as_str()),
+        title: title_of(kind),
+        status: status.as_u16(),
+        detail,
+        request_id,
+        kind: kind.as_str(),
+        account: e.account(),
+        provider: e.provider().map(|p| p.as_str()),
+        capability: e.capability(),
+    };
+    let bytes = match extra {
+        None => serde_json::to_vec(&body),
+        Some(extra) => serde_json::to_value(&body).and_then(|v| {
+            let mut v = v;
+            if let Some(obj) = v.as_object_mut() {
+                for (k, x) in extra {
+                    obj.entry(k).or_insert(x);
+                }
+            }
+            serde_json::to_vec(&v)
+        }),
+    };
+    let mut resp = (status, bytes.unwrap_or_default()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(ra) = e.retry_after() {
+        let secs = ra.as_secs() + u64::from(ra.subsec_nanos() > 0);
+        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    } else if matches!(kind, ErrorKind::RateLimited { .. }) {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
 }

@@ -37,6 +37,9 @@ pub struct Filter {
     pub created_before: Option<DateTime<Utc>>,
     /// `expires_before` (exclusive); shares that never expire do not match.
     pub expires_before: Option<DateTime<Utc>>,
+    /// `owner` (repeatable): an owner's e-mail (matched case-insensitively) or
+    /// owner id (exact); empty = any. Shares without an owner match none.
+    pub owners: Vec<String>,
 }
 
 /// A parsed `GET /v1/shares` request.
@@ -164,6 +167,15 @@ impl Filter {
             "created_after" => once(&mut self.created_after, k, parse_time(k, v)?)?,
             "created_before" => once(&mut self.created_before, k, parse_time(k, v)?)?,
             "expires_before" => once(&mut self.expires_before, k, parse_time(k, v)?)?,
+            "owner" => {
+                let v = v.trim();
+                if v.is_empty() || v.chars().count() > 256 {
+                    return Err(bad(
+                        "owner must be an e-mail address or an owner id of 1 to 256 characters",
+                    ));
+                }
+                self.owners.push(v.to_owned());
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -212,6 +224,9 @@ impl Filter {
                 return false;
             }
         }
+        if !self.owners.is_empty() && !self.owners.iter().any(|o| owned_by(s, o)) {
+            return false;
+        }
         true
     }
 
@@ -223,8 +238,11 @@ impl Filter {
         let mut statuses: Vec<&str> = self.statuses.iter().map(|s| s.as_str()).collect();
         statuses.sort();
         statuses.dedup();
+        let mut owners: Vec<String> = self.owners.iter().map(|o| o.to_lowercase()).collect();
+        owners.sort();
+        owners.dedup();
         format!(
-            "a={};p={:?};s={};au={:?};pp={:?};q={:?};ca={:?};cb={:?};eb={:?}",
+            "a={};p={:?};s={};au={:?};pp={:?};q={:?};ca={:?};cb={:?};eb={:?};o={:?}",
             accounts.join(","),
             self.provider.map(|p| p.as_str()),
             statuses.join(","),
@@ -234,8 +252,20 @@ impl Filter {
             self.created_after.map(|t| t.timestamp_millis()),
             self.created_before.map(|t| t.timestamp_millis()),
             self.expires_before.map(|t| t.timestamp_millis()),
+            owners,
         )
     }
+}
+
+/// Whether `owner` (an `owner` filter value) names the share's owner: its e-mail, whatever the
+/// case, or its id exactly.
+fn owned_by(s: &Share, owner: &str) -> bool {
+    s.owner.as_deref().is_some_and(|o| {
+        o.id == owner
+            || o.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(owner))
+    })
 }
 
 impl ListQuery {
@@ -373,7 +403,8 @@ impl<'f> Matcher<'f> {
                 || filter.password_protected.is_some()
                 || filter.created_after.is_some()
                 || filter.created_before.is_some()
-                || filter.expires_before.is_some(),
+                || filter.expires_before.is_some()
+                || !filter.owners.is_empty(),
         }
     }
 

@@ -54,6 +54,7 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
         (AccountAuth::CloudreveToken { refresh_token }, Provider::Cloudreve) => {
@@ -65,13 +66,36 @@ pub fn build(
                 },
                 policy: policy.clone(),
                 page_size: page_size.max(10),
+                inventory: account.inventory,
             })?)
         }
+        (
+            AccountAuth::CloudreveOAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+                persist_to,
+            },
+            Provider::Cloudreve,
+        ) => Arc::new(CloudreveProvider::new(CloudreveConfig {
+            account: account.name.clone(),
+            base_url: account.base_url.clone(),
+            auth: CloudreveAuth::OAuth {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                persist_to: persist_to.clone(),
+            },
+            policy: policy.clone(),
+            page_size: page_size.max(10),
+            inventory: account.inventory,
+        })?),
         (
             AccountAuth::KooDriveApp {
                 app_id,
                 app_secret,
                 user_id,
+                agent_name,
             },
             Provider::Koodrive,
         ) => Arc::new(KooDriveProvider::new(KooDriveConfig {
@@ -84,19 +108,26 @@ pub fn build(
             },
             policy: policy.clone(),
             page_size,
+            agent_name: agent_name.clone(),
         })?),
-        (AccountAuth::KooDriveToken { token, session_id }, Provider::Koodrive) => {
-            Arc::new(KooDriveProvider::new(KooDriveConfig {
-                account: account.name.clone(),
-                base_url: account.base_url.clone(),
-                auth: KooDriveAuth::Token {
-                    token: token.clone(),
-                    session_id: session_id.clone(),
-                },
-                policy: policy.clone(),
-                page_size,
-            })?)
-        }
+        (
+            AccountAuth::KooDriveToken {
+                token,
+                session_id,
+                agent_name,
+            },
+            Provider::Koodrive,
+        ) => Arc::new(KooDriveProvider::new(KooDriveConfig {
+            account: account.name.clone(),
+            base_url: account.base_url.clone(),
+            auth: KooDriveAuth::Token {
+                token: token.clone(),
+                session_id: session_id.clone(),
+            },
+            policy: policy.clone(),
+            page_size,
+            agent_name: agent_name.clone(),
+        })?),
         (_, p) => {
             return Err(Error::internal(format!(
                 "account {}: auth method does not match provider {p}",

@@ -48,6 +48,14 @@ impl AuthTable {
         }
     }
 
+    /// Takes optional plain `key`: `None` when absent; present but blank is an error.
+    pub fn take_optional(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.map.contains_key(key) {
+            true => self.take_plain(key).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// Fails on any key not taken.
     pub fn finish(self) -> Result<(), ConfigError> {
         match self.map.keys().next() {
@@ -55,6 +63,14 @@ impl AuthTable {
             None => Ok(()),
         }
     }
+}
+
+/// The file secret `key` is read from (`{key}_file`), when it is (before [`take_secret`]).
+pub fn secret_file(table: &AuthTable, key: &str) -> Option<std::path::PathBuf> {
+    table
+        .map
+        .get(&format!("{key}_file"))
+        .map(std::path::PathBuf::from)
 }
 
 /// Takes secret `key` from `key`, `key_env` or `key_file` (exactly one).

@@ -11,12 +11,14 @@ use crate::snapshot::Snapshot;
 use crate::sort::{Order, SortKey};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use unishare_core::{Provider, Share, ShareStatus};
+use unishare_core::{Owner, Provider, Share, ShareStatus};
 
 /// How many shares the top lists hold.
 pub const TOP_N: usize = 10;
+/// How many owners `by_owner` lists.
+pub const TOP_OWNERS: usize = 20;
 
 /// How many calendar months `created_by_month` covers (the current one included).
 pub const CREATED_MONTHS: usize = 24;
@@ -48,6 +50,23 @@ impl Totals {
     }
 }
 
+impl Totals {
+    /// Adds another group's totals to this one.
+    fn merge(&mut self, other: &Totals) {
+        self.shares += other.shares;
+        self.views_unreported += other.views_unreported;
+        self.downloads_unreported += other.downloads_unreported;
+        for (sum, v) in [
+            (&mut self.views, other.views),
+            (&mut self.downloads, other.downloads),
+        ] {
+            if let Some(v) = v {
+                *sum = Some(sum.unwrap_or(0).saturating_add(v));
+            }
+        }
+    }
+}
+
 fn add_counter(sum: &mut Option<u64>, unreported: &mut u64, value: Option<u64>) {
     match value {
         Some(v) => *sum = Some(sum.unwrap_or(0).saturating_add(v)),
@@ -62,6 +81,19 @@ pub struct AccountTotals {
     pub account: String,
     /// Its vendor.
     pub provider: Provider,
+    /// Its totals.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// Totals of one owner (across accounts: owners with the same e-mail, whatever its case,
+/// are one owner; an owner without one is one per account and owner id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OwnerTotals {
+    /// The owner as the vendor reports it (the first one met, for an e-mail on several
+    /// accounts).
+    #[schema(value_type = Object)]
+    pub owner: Owner,
     /// Its totals.
     #[serde(flatten)]
     pub totals: Totals,
@@ -218,6 +250,9 @@ pub struct StatsBody {
     pub top_by_views: Vec<TopShare>,
     /// The [`TOP_N`] shares with most downloads (only shares that report downloads).
     pub top_by_downloads: Vec<TopShare>,
+    /// The [`TOP_OWNERS`] owners with most links, most first (ties on the owner's e-mail or
+    /// id); links whose vendor reports no owner are not counted here.
+    pub by_owner: Vec<OwnerTotals>,
 }
 
 /// The `GET /v1/stats` response.
@@ -262,11 +297,20 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
     let mut months = MonthBuckets::new(now);
     let day = now + Duration::hours(24);
     let week = now + Duration::days(7);
+    // Per (account, owner id) without allocating per share; merged by e-mail at the end.
+    let mut owners: HashMap<(&str, &str), (Totals, &Owner)> = HashMap::new();
     for snap in snaps {
         let mut acc = Totals::default();
         for i in filter.matching(snap) {
             let s = &snap.shares[i];
             acc.add(s);
+            if let Some(o) = s.owner.as_deref() {
+                owners
+                    .entry((s.account.as_str(), o.id.as_str()))
+                    .or_insert_with(|| (Totals::default(), o))
+                    .0
+                    .add(s);
+            }
             by_provider.entry(s.provider).or_default().add(s);
             by_status.entry(s.status).or_default().add(s);
             months.add(s.created_at);
@@ -284,15 +328,7 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
                 }
             }
         }
-        total.shares += acc.shares;
-        total.views_unreported += acc.views_unreported;
-        total.downloads_unreported += acc.downloads_unreported;
-        if let Some(v) = acc.views {
-            total.views = Some(total.views.unwrap_or(0).saturating_add(v));
-        }
-        if let Some(d) = acc.downloads {
-            total.downloads = Some(total.downloads.unwrap_or(0).saturating_add(d));
-        }
+        total.merge(&acc);
         by_account.push(AccountTotals {
             account: snap.account.to_string(),
             provider: snap.provider,
@@ -316,5 +352,32 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
         created_by_month: months.into_vec(),
         top_by_views: top(snaps, filter, SortKey::Views),
         top_by_downloads: top(snaps, filter, SortKey::Downloads),
+        by_owner: top_owners(owners),
     }
+}
+
+/// The owners with most links: groups of the same e-mail (any case) merged.
+fn top_owners(groups: HashMap<(&str, &str), (Totals, &Owner)>) -> Vec<OwnerTotals> {
+    let mut merged: HashMap<String, OwnerTotals> = HashMap::new();
+    for ((account, id), (totals, owner)) in groups {
+        let key = match owner.email.as_deref().filter(|e| !e.is_empty()) {
+            Some(e) => format!("e:{}", e.to_lowercase()),
+            None => format!("i:{account}:{id}"),
+        };
+        merged
+            .entry(key)
+            .and_modify(|m| m.totals.merge(&totals))
+            .or_insert_with(|| OwnerTotals {
+                owner: owner.clone(),
+                totals,
+            });
+    }
+    let mut list: Vec<(String, OwnerTotals)> = merged.into_iter().collect();
+    list.sort_by(|(ka, a), (kb, b)| {
+        b.totals
+            .shares
+            .cmp(&a.totals.shares)
+            .then_with(|| ka.cmp(kb))
+    });
+    list.into_iter().take(TOP_OWNERS).map(|(_, o)| o).collect()
 }

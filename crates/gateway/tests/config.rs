@@ -114,6 +114,8 @@ fn errors_name_the_key_and_the_file() {
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", password_env = "Y" }"#), "accounts[0].auth.password"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", colour = "red" }"#), "accounts[0].auth.colour"),
         (account("hq", "koodrive", r#"{ method = "app", app_id = "a", app_secret = "s" }"#), "accounts[0].auth.user_id"),
+        (account("hq", "koodrive", r#"{ method = "app", app_id = "a", app_secret = "s", user_id = "u", agent_name = " " }"#), "accounts[0].auth.agent_name"),
+        (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", agent_name = "c" }"#), "accounts[0].auth.agent_name"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_file = "/nonexistent/pw" }"#), "accounts[0].auth.password_file"),
         ("[cache]\nttl = \"soon\"\n".to_string(), "cache.ttl"),
         ("[cache]\nttl = \"10m\"\nmax_stale = \"1m\"\n".to_string(), "cache.max_stale"),

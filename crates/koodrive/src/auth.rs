@@ -3,6 +3,7 @@
 use crate::config::KooDriveAuth;
 use crate::sign::{self, SignInput, X_DATE_FORMAT};
 use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use unishare_core::Secret;
@@ -14,17 +15,47 @@ pub const REFRESH_AFTER: Duration = Duration::from_secs(15 * 60);
 /// unused session is refreshed at most this long after [`REFRESH_AFTER`], well within 20 min.
 pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(60);
 
-/// The `Authorization` value for a user token, sent **as issued**: KooDrive issues tokens
-/// already prefixed (`Bearer+…`), and every API page says the format is `Bearer+{token}`.
-/// A value that already starts with `Bearer+` or `Bearer ` is sent unchanged; a bare token gets
-/// `Bearer+` (whether `Bearer <token>` is accepted too is UNCONFIRMED, §10 q6).
-pub fn token_header_value(token: &str) -> String {
-    let t = token.trim();
-    if t.starts_with("Bearer+") || t.starts_with("Bearer ") {
-        t.to_owned()
-    } else {
-        format!("Bearer+{t}")
+/// The `Authorization` value for a user token: the token **exactly as configured or issued**.
+/// The session APIs issue it already prefixed (`Bearer+…`); the current authentication page
+/// shows the cookie token sent as is. Adding a prefix would turn one of the two into a token
+/// the server never issued (`vendors/koodrive.md` §11).
+pub fn token_header_value(token: &str) -> &str {
+    token
+}
+
+/// The offset between the server's clock and ours, learnt from a `Date` answer header, used
+/// for app signing: KooDrive rejects an `X-Date` "later than the current time" or more than 15
+/// minutes old (KD-C, §6.2, §11).
+#[derive(Debug, Default)]
+pub struct ClockOffset {
+    millis: AtomicI64,
+}
+
+impl ClockOffset {
+    /// Our clock corrected by the learnt offset.
+    pub fn now(&self, local: DateTime<Utc>) -> DateTime<Utc> {
+        local + chrono::Duration::milliseconds(self.millis.load(Ordering::Relaxed))
     }
+
+    /// Learns the offset from a `Date` header read at local time `received`. The header has
+    /// whole seconds and was written before we read it, so `server_date - received` never
+    /// exceeds the true offset: a time signed with it is never in the server's future.
+    pub fn correct(&self, server_date: DateTime<Utc>, received: DateTime<Utc>) {
+        let millis = (server_date - received).num_milliseconds();
+        self.millis.store(millis, Ordering::Relaxed);
+    }
+
+    /// The learnt offset in milliseconds (0 until a correction).
+    pub fn millis(&self) -> i64 {
+        self.millis.load(Ordering::Relaxed)
+    }
+}
+
+/// Parses an HTTP `Date` header (`Tue, 01 Dec 2026 21:05:12 GMT`).
+pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(value.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// Headers that authenticate one request.
@@ -46,6 +77,8 @@ pub enum Auth {
         app_secret: Secret,
         /// `X-User-Id`.
         user_id: String,
+        /// The server clock offset used for `X-Date`.
+        clock: ClockOffset,
     },
     /// User token with session refresh.
     Token(TokenState),
@@ -110,6 +143,7 @@ impl Auth {
                 app_id: app_id.clone(),
                 app_secret: app_secret.clone(),
                 user_id: user_id.clone(),
+                clock: ClockOffset::default(),
             },
             KooDriveAuth::Token { token, session_id } => Auth::Token(TokenState {
                 current: RwLock::new((token.clone(), 0)),
@@ -120,7 +154,8 @@ impl Auth {
         }
     }
 
-    /// The headers for one request (`url` is the full request URL; `query` its decoded pairs).
+    /// The headers for one request (`url` is the full request URL; `query` its decoded pairs;
+    /// `now` our clock, corrected by the learnt server offset for app signing).
     pub fn headers(
         &self,
         method: &str,
@@ -134,8 +169,9 @@ impl Auth {
                 app_id,
                 app_secret,
                 user_id,
+                clock,
             } => {
-                let x_date = now.format(X_DATE_FORMAT).to_string();
+                let x_date = clock.now(now).format(X_DATE_FORMAT).to_string();
                 let host = host_header(url);
                 let signed = sign::sign(
                     app_id,
@@ -162,7 +198,11 @@ impl Auth {
             Auth::Token(state) => {
                 let (token, generation) = state.current();
                 AuthHeaders {
-                    headers: vec![("authorization", token_header_value(token.expose()), true)],
+                    headers: vec![(
+                        "authorization",
+                        token_header_value(token.expose()).to_owned(),
+                        true,
+                    )],
                     generation,
                 }
             }
@@ -184,10 +224,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_is_sent_as_issued() {
+    fn token_is_sent_exactly_as_configured() {
         assert_eq!(token_header_value("Bearer+abc"), "Bearer+abc");
         assert_eq!(token_header_value("Bearer abc"), "Bearer abc");
-        assert_eq!(token_header_value("abc"), "Bearer+abc");
+        assert_eq!(token_header_value("abc"), "abc");
+    }
+
+    #[test]
+    fn clock_offset_is_learnt_from_the_date_header_and_never_signs_the_future() {
+        let clock = ClockOffset::default();
+        let local: DateTime<Utc> = "2026-12-01T21:05:12.900Z".parse().unwrap();
+        assert_eq!(clock.now(local), local);
+        // The server is an hour behind; its header has whole seconds.
+        let date = parse_http_date("Tue, 01 Dec 2026 20:05:12 GMT").unwrap();
+        clock.correct(date, local);
+        assert_eq!(clock.millis(), -3_600_900);
+        let signed = clock.now(local).format(X_DATE_FORMAT).to_string();
+        assert_eq!(signed, "20261201T200512Z");
+        // The server's true time at `local` was at least the header's: never in its future.
+        assert!(clock.now(local) <= date + chrono::Duration::milliseconds(999));
+        assert!(parse_http_date("yesterday").is_none());
     }
 
     #[test]

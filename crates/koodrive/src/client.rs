@@ -2,13 +2,14 @@
 //! request, re-authentication once on an auth failure, the retry policy, and the check that
 //! turns a `{code, msg}` answer into success or an [`Error`].
 
-use crate::auth::{token_header_value, Auth, TokenState};
+use crate::auth::{parse_http_date, token_header_value, Auth, TokenState};
 use crate::dto::RefreshResponse;
 use crate::error::map_error;
 use crate::sign::encode;
 use crate::trace::trace_id;
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
@@ -21,6 +22,9 @@ use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result
 
 /// The API prefix the adapter adds to the configured base URL.
 pub const API_PREFIX: &str = "/koodrive/ose/v1";
+
+/// The carrier-name header, mandatory on carrier-edition APIs (KD-C, `vendors/koodrive.md` §1).
+pub const AGENT_NAME_HEADER: &str = "X-Hw-Agentname";
 
 /// One vendor call.
 pub struct Call {
@@ -57,15 +61,25 @@ pub struct Client {
     account: AccountName,
     auth: Auth,
     policy: RetryPolicy,
+    agent_name: Option<HeaderValue>,
+}
+
+/// What one exchange brought back: the checked answer and the server's `Date` header with the
+/// local time it was read at.
+struct Exchanged<T> {
+    result: Result<Checked<T>>,
+    server_date: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl Client {
-    /// A client for `base_url` (the service root).
+    /// A client for `base_url` (the service root); `agent_name` is sent as
+    /// [`AGENT_NAME_HEADER`] on every request when set (a carrier account).
     pub fn new(
         account: AccountName,
         base_url: &str,
         auth: Auth,
         policy: RetryPolicy,
+        agent_name: Option<&str>,
     ) -> Result<Client> {
         let trimmed = base_url.trim().trim_end_matches('/');
         let parsed = url::Url::parse(trimmed).map_err(|e| {
@@ -82,12 +96,24 @@ impl Client {
             .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        let agent_name = match agent_name {
+            None => None,
+            Some(name) if name.trim().is_empty() => {
+                return Err(Error::invalid_request("koodrive agent_name is empty"))
+            }
+            Some(name) => Some(HeaderValue::from_str(name).map_err(|_| {
+                Error::invalid_request(format!(
+                    "koodrive agent_name {name:?} cannot be sent as the {AGENT_NAME_HEADER} header"
+                ))
+            })?),
+        };
         Ok(Client {
             http,
             base: format!("{trimmed}{API_PREFIX}"),
             account,
             auth,
             policy,
+            agent_name,
         })
     }
 
@@ -160,7 +186,7 @@ impl Client {
             }
         }
         let (first, generation) = self.send(call, trace, one_pass).await;
-        let err = match first {
+        let err = match first.result {
             Ok(v) => return Ok(v),
             Err(e) if e.kind() == ErrorKind::UpstreamAuth => e,
             Err(e) => return Err(e),
@@ -170,11 +196,17 @@ impl Client {
                 tracing::debug!(account = %self.account, error = %err, "KooDrive rejected the token; refreshing the session");
                 self.refresh(state, generation, trace).await?;
             }
-            Auth::App { .. } => {
-                tracing::debug!(account = %self.account, error = %err, "KooDrive rejected the signature; signing again");
+            Auth::App { clock, .. } => {
+                // A time or signature rejection: take the server's clock from its `Date`
+                // header (an X-Date in its future, or older than 15 minutes, is refused),
+                // then sign once more.
+                if let Some((server, received)) = first.server_date {
+                    clock.correct(server, received);
+                }
+                tracing::debug!(account = %self.account, error = %err, clock_offset_ms = clock.millis(), "KooDrive rejected the signature; signing again");
             }
         }
-        match self.send(call, trace, one_pass).await.0 {
+        match self.send(call, trace, one_pass).await.0.result {
             Err(e) if e.kind() == ErrorKind::UpstreamAuth => {
                 let again = Error::upstream_auth(format!(
                     "KooDrive rejected our credentials after re-authenticating: {}",
@@ -204,15 +236,14 @@ impl Client {
     }
 
     /// Sends once; returns the token generation used with the outcome.
-    async fn send<T>(
-        &self,
-        call: &Call,
-        trace: &str,
-        one_pass: OnePass<T>,
-    ) -> (Result<Checked<T>>, u64) {
+    async fn send<T>(&self, call: &Call, trace: &str, one_pass: OnePass<T>) -> (Exchanged<T>, u64) {
+        let failed = |e: Error| Exchanged {
+            result: Err(e),
+            server_date: None,
+        };
         let url = match self.url(call) {
             Ok(u) => u,
-            Err(e) => return (Err(e), 0),
+            Err(e) => return (failed(e), 0),
         };
         let body = call.body.as_deref().unwrap_or_default();
         let auth = self.auth.headers(
@@ -222,11 +253,7 @@ impl Client {
             body,
             chrono::Utc::now(),
         );
-        let mut rb = self
-            .http
-            .request(call.method.clone(), url)
-            .header(ACCEPT, "application/json")
-            .header("X-Traceid", trace);
+        let mut rb = self.request(call.method.clone(), url.as_str(), trace);
         for (name, value, sensitive) in auth.headers {
             match HeaderValue::from_str(&value) {
                 Ok(mut v) => {
@@ -235,7 +262,7 @@ impl Client {
                 }
                 Err(_) => {
                     return (
-                        Err(Error::invalid_request(format!(
+                        failed(Error::invalid_request(format!(
                             "the configured credentials cannot be sent as the {name} header"
                         ))),
                         auth.generation,
@@ -249,7 +276,7 @@ impl Client {
                 .body(b.clone());
         }
         let out = self.exchange(rb, one_pass).await;
-        if out.is_ok() {
+        if out.result.is_ok() {
             if let Auth::Token(state) = &self.auth {
                 state.mark_ok();
             }
@@ -257,23 +284,52 @@ impl Client {
         (out, auth.generation)
     }
 
-    async fn exchange<T>(
-        &self,
-        rb: reqwest::RequestBuilder,
-        one_pass: OnePass<T>,
-    ) -> Result<Checked<T>> {
-        let resp = rb.send().await.map_err(transport)?;
+    /// A request with the headers every call carries: `Accept`, `X-Traceid` and, for a
+    /// carrier account, `X-Hw-Agentname`.
+    fn request(&self, method: Method, url: &str, trace: &str) -> reqwest::RequestBuilder {
+        let rb = self
+            .http
+            .request(method, url)
+            .header(ACCEPT, "application/json")
+            .header("X-Traceid", trace);
+        match &self.agent_name {
+            Some(agent) => rb.header(AGENT_NAME_HEADER, agent.clone()),
+            None => rb,
+        }
+    }
+
+    async fn exchange<T>(&self, rb: reqwest::RequestBuilder, one_pass: OnePass<T>) -> Exchanged<T> {
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Exchanged {
+                    result: Err(transport(e)),
+                    server_date: None,
+                }
+            }
+        };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
+        let headers = resp.headers();
+        let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let bytes = resp.bytes().await.map_err(transport)?;
-        Ok(match read_answer(status, retry_after, &bytes, one_pass)? {
-            Some(t) => Checked::Decoded(t),
-            None => Checked::Raw(bytes),
-        })
+        let server_date = headers
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date)
+            .map(|d| (d, Utc::now()));
+        let result = match resp.bytes().await {
+            Err(e) => Err(transport(e)),
+            Ok(bytes) => read_answer(status, retry_after, &bytes, one_pass).map(|t| match t {
+                Some(t) => Checked::Decoded(t),
+                None => Checked::Raw(bytes),
+            }),
+        };
+        Exchanged {
+            result,
+            server_date,
+        }
     }
 
     /// Refreshes the session unless another task already did since `seen_generation`.
@@ -283,7 +339,7 @@ impl Client {
         if generation != seen_generation {
             return Ok(());
         }
-        let mut auth = HeaderValue::from_str(&token_header_value(token.expose()))
+        let mut auth = HeaderValue::from_str(token_header_value(token.expose()))
             .map_err(|_| Error::invalid_request("the configured token is not a valid header"))?;
         auth.set_sensitive(true);
         let mut sid = HeaderValue::from_str(state.session_id.expose()).map_err(|_| {
@@ -291,13 +347,15 @@ impl Client {
         })?;
         sid.set_sensitive(true);
         let rb = self
-            .http
-            .post(format!("{}/session/refresh", self.base))
-            .header(ACCEPT, "application/json")
-            .header("X-Traceid", trace)
+            .request(
+                Method::POST,
+                &format!("{}/session/refresh", self.base),
+                trace,
+            )
             .header("Authorization", auth)
             .header("x-session-id", sid);
-        let body = self.exchange::<Infallible>(rb, |_| None).await.map_err(|e| {
+        let answer = self.exchange::<Infallible>(rb, |_| None).await;
+        let body = answer.result.map_err(|e| {
             if e.kind() == ErrorKind::UpstreamAuth {
                 Error::upstream_auth(format!(
                     "KooDrive session refresh was rejected (the session is over; issue a new token): {}",

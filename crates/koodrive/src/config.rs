@@ -21,6 +21,11 @@ pub struct KooDriveConfig {
     pub policy: RetryPolicy,
     /// List page size, `1..=100` (default 100).
     pub page_size: u32,
+    /// The carrier ("agent") name of a carrier-edition account, sent as `X-Hw-Agentname` on
+    /// every request (mandatory on carrier APIs, `vendors/koodrive.md` §1, §11). `None` = an
+    /// enterprise account. A carrier account cannot create organization-only links (carrier
+    /// `scope` is 1 or 3 only): see [`crate::provider::CARRIER_CAPABILITIES`].
+    pub agent_name: Option<String>,
 }
 
 impl KooDriveConfig {
@@ -32,7 +37,13 @@ impl KooDriveConfig {
             auth,
             policy: RetryPolicy::default(),
             page_size: MAX_PAGE_SIZE,
+            agent_name: None,
         }
+    }
+
+    /// True for a carrier-edition account (one with an `agent_name`).
+    pub fn is_carrier(&self) -> bool {
+        self.agent_name.is_some()
     }
 }
 
@@ -44,6 +55,7 @@ impl fmt::Debug for KooDriveConfig {
             .field("auth", &self.auth)
             .field("policy", &self.policy)
             .field("page_size", &self.page_size)
+            .field("agent_name", &self.agent_name)
             .finish()
     }
 }
@@ -62,7 +74,9 @@ pub enum KooDriveAuth {
     },
     /// A user token (AT) sent as issued, kept alive with `POST /session/refresh` (§6.1).
     Token {
-        /// The access token, e.g. `Bearer+013b4daf…`. A bare token is sent as `Bearer+<token>`.
+        /// The access token, sent as the `Authorization` value exactly as given: `Bearer+013b…`
+        /// as the session APIs issue it, or a bare cookie token as the current authentication
+        /// page shows it. No prefix is added (`vendors/koodrive.md` §11).
         token: Secret,
         /// The session id sent as `x-session-id` on refresh.
         session_id: Secret,

@@ -123,8 +123,10 @@ pub struct ShareByMeLink {
     /// Link permissions.
     #[serde(default)]
     pub permission: Option<SharePermission>,
-    /// Access code.
-    #[serde(default, deserialize_with = "lenient::compact_opt")]
+    /// Access code, kept as sent: absent or `null` → `None` (the current reference's
+    /// `ShareByMeLink` has no such key: unknown, `vendors/koodrive.md` §11), `""` → `Some("")`
+    /// (no code), a number → its decimal text.
+    #[serde(default, deserialize_with = "extract_code")]
     pub extract_code: Option<CompactString>,
     /// Expiry time.
     #[serde(default, deserialize_with = "lenient::datetime_opt")]
@@ -269,17 +271,13 @@ pub struct CreateShareBody {
     pub file_ids: Vec<String>,
     /// Space id.
     pub container_id: String,
-    /// Validity in whole days, 1–365 (required).
+    /// Validity in whole days, 1–365 (required): the only expiry sent. `expireTime` is not
+    /// documented as input in the current reference, and its zone-less form would be read in
+    /// the server's zone (Beijing for the China endpoint), `vendors/koodrive.md` §11.
     pub valid_days: i64,
-    /// Expiry, `yyyy-MM-dd HH:mm:ss` UTC (KD-C create form).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<String>,
     /// Access code (8 × `[0-9a-zA-Z]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extract_code: Option<String>,
-    /// Permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permission: Option<SharePermission>,
     /// Share message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -298,8 +296,10 @@ pub struct CreateShareBody {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateShareBody {
-    /// 0 = unchanged, else 1–365 (required).
-    pub valid_days: i64,
+    /// 1–365; left out unless the expiry changes: `0` means "unchanged" to the enterprise
+    /// edition but "validity not set" to the carrier edition (`vendors/koodrive.md` §11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<i64>,
     /// Expiry, ISO-8601 UTC with milliseconds (KD-C update example form).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<String>,
@@ -309,9 +309,6 @@ pub struct UpdateShareBody {
     /// New share message; `""` removes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// New permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permission: Option<SharePermission>,
     /// Users (scope 3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
@@ -321,6 +318,36 @@ pub struct UpdateShareBody {
     /// Groups (scope 3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_ids: Option<Vec<String>>,
+}
+
+/// `extractCode` as sent (see [`ShareByMeLink::extract_code`]).
+fn extract_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<CompactString>, D::Error> {
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<CompactString>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an access code (string, number or null)")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string().into()))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string().into()))
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(Visit)
 }
 
 /// `POST /share/cancel` request body.

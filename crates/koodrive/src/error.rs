@@ -19,6 +19,10 @@ pub const CODE_INTERNAL: i64 = 13000201;
 pub const CODE_NOT_FOUND: i64 = 13000309;
 /// No permission on the space.
 pub const CODE_NO_PERMISSION: i64 = 13000410;
+/// "Space does not match the team" (current reference, `vendors/koodrive.md` §11).
+pub const CODE_SPACE_MISMATCH: i64 = 13000415;
+/// "File name: Max. 250 characters" (current reference, §11).
+pub const CODE_NAME_TOO_LONG: i64 = 13000417;
 
 const MAX_MSG: usize = 300;
 
@@ -96,12 +100,22 @@ fn truncate(s: &str) -> String {
 
 /// Maps an error answer (HTTP status, `Retry-After`, raw body) to an [`Error`].
 ///
-/// Also used for a 2xx answer whose envelope `code` is a non-zero number.
+/// Also used for a 2xx answer whose envelope `code` is a non-zero number. A JSON object with
+/// none of the three forms' code fields (a tenant's customised gateway body) is read like a
+/// non-JSON body: by its HTTP status alone (`vendors/koodrive.md` §11).
 pub fn map_error(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
     match serde_json::from_slice::<Value>(body) {
-        Ok(v) if v.is_object() => classify(status, retry_after, &VendorError::from_json(&v)),
+        Ok(v) if is_vendor_body(&v) => classify(status, retry_after, &VendorError::from_json(&v)),
+        Ok(v) if v.is_object() => foreign(status, retry_after, body),
         _ => non_json(status, retry_after, body),
     }
+}
+
+/// An object in one of the three known forms: a `code`, an `error_code` or an `error` object.
+fn is_vendor_body(v: &Value) -> bool {
+    v.get("code").is_some_and(|c| !c.is_null())
+        || v.get("error_code").is_some()
+        || v.get("error").is_some_and(Value::is_object)
 }
 
 /// Maps one per-id result of `POST /share/cancel` (already known not to be 0).
@@ -124,6 +138,21 @@ fn non_json(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
     } else {
         format!("KooDrive answered HTTP {status} with a non-JSON body: {snippet}")
     };
+    by_status(status, retry_after, text)
+}
+
+fn foreign(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
+    let snippet = truncate(String::from_utf8_lossy(body).trim());
+    by_status(
+        status,
+        retry_after,
+        format!("KooDrive answered HTTP {status} with a body in no known error form: {snippet}"),
+    )
+}
+
+/// The kind of an answer whose body says nothing we can read: throttling, authentication and
+/// server errors by their status; anything else is a protocol error naming the status.
+fn by_status(status: u16, retry_after: Option<Duration>, text: String) -> Error {
     match status {
         429 => Error::new(ErrorKind::RateLimited { retry_after }, text),
         401 => Error::upstream_auth(text),
@@ -175,7 +204,14 @@ fn classify(status: u16, retry_after: Option<Duration>, e: &VendorError) -> Erro
     let dk = numeric.filter(|_| e.drive_kit).map(|n| n % 10_000);
     let known = matches!(
         numeric,
-        Some(CODE_BAD_PARAMS | CODE_INTERNAL | CODE_NOT_FOUND | CODE_NO_PERMISSION)
+        Some(
+            CODE_BAD_PARAMS
+                | CODE_INTERNAL
+                | CODE_NOT_FOUND
+                | CODE_NO_PERMISSION
+                | CODE_SPACE_MISMATCH
+                | CODE_NAME_TOO_LONG
+        )
     );
 
     let err = if status == 429 || is_apig_code(&code, &[".0308"]) {
@@ -188,7 +224,9 @@ fn classify(status: u16, retry_after: Option<Duration>, e: &VendorError) -> Erro
         Error::upstream_auth(text)
     } else if let Some(n) = numeric.filter(|_| known) {
         match n {
-            CODE_BAD_PARAMS => Error::invalid_request(text),
+            CODE_BAD_PARAMS | CODE_SPACE_MISMATCH | CODE_NAME_TOO_LONG => {
+                Error::invalid_request(text)
+            }
             CODE_NOT_FOUND => Error::not_found(text),
             CODE_NO_PERMISSION => Error::new(ErrorKind::Forbidden, text),
             _ => Error::upstream_unavailable(text),
@@ -327,6 +365,47 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Forbidden);
         let e = m(503, json!({"error": {"description": "down"}}));
         assert_eq!(e.kind(), ErrorKind::UpstreamUnavailable);
+    }
+
+    #[test]
+    fn current_reference_codes_are_client_errors() {
+        // The bodies as the error table gives them (HTTP 400), and inside a 200 answer.
+        for (code, msg) in [
+            (13000415, "Space does not match the team"),
+            (13000417, "File name: Max. 250 characters"),
+        ] {
+            for status in [400, 200] {
+                let e = m(status, json!({"code": code, "msg": msg}));
+                assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{code} on {status}");
+                assert_eq!(e.vendor_code(), Some(code.to_string().as_str()));
+                assert!(e.message().contains(msg), "{e}");
+            }
+            let e = map_sub_result(&Code::Text(code.to_string()), Some(msg));
+            assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+        }
+    }
+
+    #[test]
+    fn foreign_json_bodies_are_read_by_status() {
+        // A tenant-customised gateway body: none of the known code fields.
+        let body = json!({"message": "Request blocked by tenant policy", "status": "DENIED"});
+        let e = m(400, body.clone());
+        assert_eq!(e.kind(), ErrorKind::UpstreamProtocol);
+        assert!(e.message().contains("HTTP 400"), "{e}");
+        assert!(e.message().contains("no known error form"), "{e}");
+        assert_eq!(m(404, body.clone()).kind(), ErrorKind::UpstreamProtocol);
+        assert_eq!(m(401, body.clone()).kind(), ErrorKind::UpstreamAuth);
+        assert!(matches!(
+            m(429, body.clone()).kind(),
+            ErrorKind::RateLimited { .. }
+        ));
+        let e = m(503, body);
+        assert_eq!(e.kind(), ErrorKind::UpstreamUnavailable);
+        assert!(e.is_retryable());
+        assert_eq!(
+            m(400, json!({"code": null, "msg": "x"})).kind(),
+            ErrorKind::UpstreamProtocol
+        );
     }
 
     #[test]

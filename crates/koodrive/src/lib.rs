@@ -28,4 +28,4 @@ pub mod sign;
 pub mod trace;
 
 pub use config::{KooDriveAuth, KooDriveConfig};
-pub use provider::{KooDriveProvider, CAPABILITIES};
+pub use provider::{KooDriveProvider, CAPABILITIES, CARRIER_CAPABILITIES};

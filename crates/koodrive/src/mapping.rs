@@ -93,7 +93,10 @@ pub fn map_link(
         .unwrap_or_else(|| native_id.clone());
     let status = map_status(link.status.as_ref(), link.expire_time, now);
     let audience = map_audience(link.scope.as_ref());
-    let password = link.extract_code.map(Secret::new);
+    // `extractCode` non-empty → protected, `""` → not, key absent → unknown (DESIGN §2; the
+    // current reference's list records carry no `extractCode`, vendors/koodrive.md §11).
+    let password_protected = link.extract_code.as_ref().map(|c| !c.is_empty());
+    let password = link.extract_code.filter(|c| !c.is_empty()).map(Secret::new);
     let permissions = link
         .permission
         .map(|p| Permissions {
@@ -123,7 +126,7 @@ pub fn map_link(
         short_code: link.short_url,
         status,
         audience,
-        password_protected: Some(password.is_some()),
+        password_protected,
         password,
         created_at: link.share_time,
         expires_at: link.expire_time,
@@ -341,6 +344,18 @@ mod tests {
         assert_eq!(s.name, "n.pdf");
         let s = one(json!({"shareId":"1","linkUrl":"u","files":[{"id":"f"},{"id":"g"}]})).unwrap();
         assert_eq!(s.source.kind, SourceKind::Multiple);
+    }
+
+    #[test]
+    fn absent_extract_code_is_unknown() {
+        for v in [base(), with("extractCode", Value::Null)] {
+            let s = one(v).unwrap();
+            assert_eq!(s.password_protected, None);
+            assert!(s.password.is_none());
+        }
+        let s = one(with("extractCode", json!(31945314))).unwrap();
+        assert_eq!(s.password_protected, Some(true));
+        assert_eq!(s.password.unwrap().expose(), "31945314");
     }
 
     #[test]

@@ -3,28 +3,27 @@
 use crate::auth::Auth;
 use crate::client::{Call, Client};
 use crate::config::{KooDriveConfig, MAX_PAGE_SIZE};
-use crate::dto::{
-    CancelBody, CancelResponse, CreateShareBody, ListBody, ShareByMeLink, ShareLinkResponse,
-    SharePermission, UpdateShareBody,
-};
-use crate::error::map_sub_result;
+use crate::dto::{CreateShareBody, ListBody, ShareByMeLink, ShareLinkResponse, UpdateShareBody};
 use crate::mapping;
 use crate::sign::encode;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::fmt;
-use unishare_core::lenient::Code;
 use unishare_core::retry::Idempotency;
 use unishare_core::{
-    AccountName, Audience, AudienceSet, CallContext, Capabilities, CreateShare, Error, ErrorKind,
-    Page, PageCursor, PasswordRule, Patch, PermissionsInput, Provider, Result, RevokeOutcome,
-    Share, ShareProvider, SourceForm, SourceInput, SourceKind, UpdateShare,
+    AccountName, Audience, AudienceSet, CallContext, Capabilities, CreateShare, Error, Page,
+    PageCursor, PasswordRule, Patch, Provider, Result, RevokeOutcome, Share, ShareProvider,
+    SourceForm, SourceInput, SourceKind, UpdateShare,
 };
 
-/// What KooDrive can do (vendor doc §3, §5), as data.
+/// What an enterprise KooDrive account can do (vendor doc §3, §5, §11), as data.
+///
+/// Link permissions are reported (the detail has `permission`) but cannot be set: every
+/// edition documents `permission` on create and update as "supported in the future", so a
+/// request carrying them is refused by the central check, naming `create_with_permissions` /
+/// `update_permissions`, instead of being sent and silently ignored.
 pub const CAPABILITIES: Capabilities = Capabilities {
     source_form: SourceForm::FileIds,
     audiences: AudienceSet {
@@ -41,18 +40,33 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     create_with_max_downloads: false,
     create_with_comment: true,
     comment_max_chars: Some(511),
-    create_with_permissions: true,
+    create_with_permissions: false,
     update_password: true,
     update_expiry: true,
     update_max_downloads: false,
     update_comment: true,
-    update_permissions: true,
+    update_permissions: false,
     revoke_batch_max: 100,
     reports_views: true,
     reports_downloads: true,
     reports_saves: true,
     reports_permissions: true,
+    site_inventory: false,
 };
+
+/// What a carrier-edition account can do: as [`CAPABILITIES`], but the carrier `createShare`
+/// takes `scope` 1 (external link) or 3 (specified users) only, so no organization-only links
+/// (KD-C, vendor doc §3.1, §11).
+pub const CARRIER_CAPABILITIES: Capabilities = Capabilities {
+    audiences: AudienceSet {
+        anyone: true,
+        organization: false,
+        restricted: true,
+    },
+    ..CAPABILITIES
+};
+
+mod revoke;
 
 /// Most files one share may hold (KD-C `fileIds` 1–100).
 const MAX_FILES: usize = 100;
@@ -65,6 +79,7 @@ pub struct KooDriveProvider {
     base_url: String,
     auth_method: &'static str,
     page_size: u32,
+    capabilities: Capabilities,
     client: Client,
 }
 
@@ -75,6 +90,7 @@ impl fmt::Debug for KooDriveProvider {
             .field("base_url", &self.base_url)
             .field("auth", &self.auth_method)
             .field("page_size", &self.page_size)
+            .field("carrier", &!self.capabilities.audiences.organization)
             .finish_non_exhaustive()
     }
 }
@@ -129,9 +145,15 @@ impl KooDriveProvider {
             &config.base_url,
             Auth::new(&config.auth),
             config.policy.clone(),
+            config.agent_name.as_deref(),
         )
         .map_err(|e| e.in_account(config.account.as_str(), Provider::Koodrive))?;
         Ok(KooDriveProvider {
+            capabilities: if config.is_carrier() {
+                CARRIER_CAPABILITIES
+            } else {
+                CAPABILITIES
+            },
             auth_method: config.auth.method(),
             base_url: config.base_url.trim().trim_end_matches('/').to_owned(),
             account: config.account,
@@ -188,52 +210,15 @@ impl KooDriveProvider {
         let resp: ShareLinkResponse = self.client.call(&call, ctx).await?;
         self.map_detail(resp, op)
     }
+}
 
-    async fn cancel_chunk(
-        &self,
-        chunk: &[String],
-        ctx: &CallContext,
-    ) -> Result<HashMap<String, Result<()>>> {
-        let call = Call {
-            op: "revoke",
-            method: Method::POST,
-            path: "/share/cancel".into(),
-            query: Vec::new(),
-            body: Some(self.json(&CancelBody { share_ids: chunk }, "revoke")?),
-            idempotency: Idempotency::Idempotent,
-        };
-        let resp: CancelResponse = self.client.call(&call, ctx).await?;
-        let mut out = HashMap::new();
-        let subs = resp.sub_response_list.unwrap_or_default();
-        // Without per-id results the call's own `code: 0` is the only answer: all cancelled.
-        // With them, an id the vendor left out is not confirmed gone.
-        let per_id = !subs.is_empty();
-        for sub in subs {
-            let Some(id) = sub.share_id else { continue };
-            let msg = sub.msg.or(sub.message);
-            let result = match &sub.code {
-                None | Some(Code::Num(0)) => Ok(()),
-                Some(code) => {
-                    let e = map_sub_result(code, msg.as_deref());
-                    Err(self.ctx_err(e, "revoke"))
-                }
-            };
-            out.insert(id.to_string(), result);
-        }
-        if per_id {
-            for id in chunk {
-                out.entry(id.clone()).or_insert_with(|| {
-                    Err(self.ctx_err(
-                        Error::upstream_protocol(
-                            "KooDrive's cancel answer listed other shares but not this one: \
-                             not confirmed revoked",
-                        ),
-                        "revoke",
-                    ))
-                });
-            }
-        }
-        Ok(out)
+/// Takes the access code from a create or update answer (`shareLink.extractCode`, documented
+/// in both) when the read-back after it did not say (`password_protected: null`): the answer
+/// is the vendor's own word on the same share, a moment earlier.
+fn fill_password(share: &mut Share, answer: &Share) {
+    if share.password_protected.is_none() && share.native_id == answer.native_id {
+        share.password_protected = answer.password_protected;
+        share.password.clone_from(&answer.password);
     }
 }
 
@@ -249,14 +234,6 @@ fn scope_of(audience: Audience) -> u8 {
         Audience::Organization => 2,
         Audience::Restricted => 3,
     }
-}
-
-fn permission(p: &PermissionsInput) -> Option<SharePermission> {
-    (!p.is_empty()).then_some(SharePermission {
-        preview: p.preview,
-        edit: p.edit,
-        download: p.download,
-    })
 }
 
 /// The `userIds` / `deptIds` / `groupIds` of `vendor`; any other key is an error.
@@ -327,7 +304,7 @@ impl ShareProvider for KooDriveProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
+        self.capabilities
     }
 
     async fn list_page(&self, cursor: Option<&PageCursor>, ctx: &CallContext) -> Result<Page> {
@@ -406,9 +383,7 @@ impl ShareProvider for KooDriveProvider {
             file_ids: file_ids.clone(),
             container_id: container_id.clone(),
             valid_days: valid_days(expires_at, now),
-            expire_time: Some(expires_at.format("%Y-%m-%d %H:%M:%S").to_string()),
             extract_code: req.password.as_ref().map(|p| p.expose().to_owned()),
-            permission: req.permissions.as_ref().and_then(permission),
             comment: req.comment.clone(),
             user_ids,
             dept_ids,
@@ -452,6 +427,7 @@ impl ShareProvider for KooDriveProvider {
         match (self.fetch(&share_id, op, ctx).await, known) {
             (Ok(mut share), Ok(known)) => {
                 share.fill_unreported(&known);
+                fill_password(&mut share, &known);
                 Ok(share)
             }
             (Ok(share), Err(_)) => Ok(share),
@@ -478,8 +454,9 @@ impl ShareProvider for KooDriveProvider {
             group_ids,
             ..UpdateShareBody::default()
         };
+        // `validDays` only when the expiry changes: the editions disagree on what 0 means.
         if let Patch::Set(at) = req.expires_at {
-            body.valid_days = valid_days(at, now);
+            body.valid_days = Some(valid_days(at, now));
             body.expire_time = Some(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
         }
         body.extract_code = match &req.password {
@@ -493,7 +470,6 @@ impl ShareProvider for KooDriveProvider {
             Patch::Clear => Some(String::new()),
             Patch::Set(c) => Some(c.clone()),
         };
-        body.permission = req.permissions.as_ref().and_then(permission);
         let call = Call {
             op,
             method: Method::PUT,
@@ -507,39 +483,13 @@ impl ShareProvider for KooDriveProvider {
         // The update answer's `shareLink` has the counters the detail lacks (§3.3, §3.4).
         if let Ok(updated) = self.map_detail(answer, op) {
             share.fill_unreported(&updated);
+            fill_password(&mut share, &updated);
         }
         Ok(share)
     }
 
     async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>> {
-        let mut results: HashMap<String, Result<()>> = HashMap::new();
-        let mut chunk_errors: Vec<(usize, Error)> = Vec::new();
-        let mut any_ok = false;
-        for (i, chunk) in native_ids.chunks(CAPABILITIES.revoke_batch_max).enumerate() {
-            match self.cancel_chunk(chunk, ctx).await {
-                Ok(map) => {
-                    any_ok = true;
-                    results.extend(map);
-                }
-                Err(e) if e.kind() == ErrorKind::UpstreamAuth && !any_ok => return Err(e),
-                Err(e) => chunk_errors.push((i, e)),
-            }
-        }
-        let batch = CAPABILITIES.revoke_batch_max;
-        Ok(native_ids
-            .iter()
-            .enumerate()
-            .map(|(pos, id)| {
-                let result = match chunk_errors.iter().find(|(c, _)| *c == pos / batch) {
-                    Some((_, e)) => Err(e.clone()),
-                    None => results.get(id).cloned().unwrap_or(Ok(())),
-                };
-                RevokeOutcome {
-                    native_id: id.clone(),
-                    result,
-                }
-            })
-            .collect())
+        self.revoke_all(native_ids, ctx).await
     }
 }
 
@@ -547,6 +497,7 @@ impl ShareProvider for KooDriveProvider {
 mod tests {
     use super::*;
     use chrono::Duration;
+    use unishare_core::ErrorKind;
 
     #[test]
     fn valid_days_round_up_and_clamp() {

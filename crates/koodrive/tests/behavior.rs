@@ -1,23 +1,38 @@
-//! The provider behavior suite over the simulator, with both auth methods.
+//! The provider behavior suite over the simulator, with both auth methods and in both
+//! documented answer shapes (the seed page and Huawei's current reference,
+//! `vendors/koodrive.md` §11), as an enterprise and as a carrier tenant.
 
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{auth, provider_with, sim_with, Method};
+use common::{auth, policy, sim_with, Method};
 use std::sync::Arc;
-use unishare_core::{CreateShare, SourceInput};
+use unishare_core::{AccountName, CreateShare, SourceInput};
+use unishare_koodrive::{KooDriveConfig, KooDriveProvider};
 use unishare_testkit::behavior::{run, Fixture};
-use unishare_testkit::koodrive::KooDriveSimConfig;
+use unishare_testkit::koodrive::{DocShape, KooDriveSimConfig};
 
-async fn suite(method: Method) {
+async fn suite(method: Method, shape: DocShape, carrier: Option<&str>) {
     let sim = sim_with(KooDriveSimConfig {
         seed_shares: 250,
         seed: 11,
         short_page_probability: 0.3,
+        shape,
+        carrier_agent: carrier.map(str::to_owned),
         ..KooDriveSimConfig::default()
     })
     .await;
-    let provider = provider_with(&sim, auth(method), 7, 2);
+    let provider = KooDriveProvider::new(KooDriveConfig {
+        page_size: 7,
+        policy: policy(2),
+        agent_name: carrier.map(str::to_owned),
+        ..KooDriveConfig::new(
+            AccountName::new("cn").unwrap(),
+            sim.base_url(),
+            auth(method),
+        )
+    })
+    .expect("valid config");
     let (file_id, container_id) = sim.files().into_iter().next().expect("files");
     let mut create_request = CreateShare::new(SourceInput::Files {
         file_ids: vec![file_id],
@@ -37,10 +52,30 @@ async fn suite(method: Method) {
 
 #[tokio::test]
 async fn behavior_suite_with_app_auth() {
-    suite(Method::App).await;
+    suite(Method::App, DocShape::SeedPage, None).await;
 }
 
 #[tokio::test]
 async fn behavior_suite_with_token_auth() {
-    suite(Method::Token).await;
+    suite(Method::Token, DocShape::SeedPage, None).await;
+}
+
+#[tokio::test]
+async fn behavior_suite_current_reference_with_app_auth() {
+    suite(Method::App, DocShape::CurrentReference, None).await;
+}
+
+#[tokio::test]
+async fn behavior_suite_current_reference_with_token_auth() {
+    suite(Method::Token, DocShape::CurrentReference, None).await;
+}
+
+#[tokio::test]
+async fn behavior_suite_current_reference_as_a_carrier() {
+    suite(
+        Method::Token,
+        DocShape::CurrentReference,
+        Some("demo-carrier"),
+    )
+    .await;
 }

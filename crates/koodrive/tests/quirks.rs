@@ -3,12 +3,12 @@
 mod common;
 
 use chrono::{Duration as Days, Utc};
-use common::{auth, provider, provider_with, sim, Method};
+use common::{auth, create_req, provider, provider_with, sim, Method};
 use serde_json::{json, Value};
 use std::time::Duration;
 use unishare_core::{
-    Audience, CallContext, CreateShare, ErrorKind, PageCursor, Patch, Secret, ShareProvider,
-    ShareStatus, SourceInput, UpdateShare,
+    Audience, CallContext, ErrorKind, PageCursor, Patch, Secret, ShareProvider, ShareStatus,
+    SourceInput, UpdateShare,
 };
 use unishare_koodrive::sign::{sign, SignInput};
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
@@ -35,16 +35,6 @@ async fn list_with(body: Value) -> unishare_core::Result<unishare_core::Page> {
     let sim = sim(0).await;
     sim.faults().inject("list", ok_body(body), Some(1));
     provider(&sim, Method::App).list_page(None, &ctx()).await
-}
-
-fn create_req(sim: &KooDriveSim) -> CreateShare {
-    let (f, c) = sim.files().into_iter().next().unwrap();
-    let mut r = CreateShare::new(SourceInput::Files {
-        file_ids: vec![f],
-        container_id: c,
-    });
-    r.expires_at = Some(Utc::now() + Days::days(7));
-    r
 }
 
 #[tokio::test]
@@ -450,6 +440,10 @@ async fn simulator_verifies_signatures_and_rejects_clock_skew() {
         .as_str()
         .unwrap()
         .contains("signature expired"));
+    // Any later than the server's clock is refused: no slack (KD-C "cannot be later than
+    // the current time", vendors/koodrive.md §11).
+    let (status, _) = signed_get(&sim, fmt(Utc::now() + Days::seconds(30)), false).await;
+    assert_eq!(status, 401);
     // Slightly old is fine.
     assert_eq!(
         signed_get(&sim, fmt(Utc::now() - Days::minutes(14)), false)
@@ -525,16 +519,11 @@ async fn create_options_and_update_round_trip() {
     req.password = Some(Secret::new("Ab3dEf9h"));
     req.comment = Some("季度报告 ✅".into());
     req.audience = Some(Audience::Organization);
-    req.permissions = Some(unishare_core::PermissionsInput {
-        download: Some(false),
-        ..Default::default()
-    });
     let s = p.create(&req, &ctx()).await.unwrap();
     assert_eq!(s.native_id.len(), 19);
     assert_eq!(s.audience, Audience::Organization);
     assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("Ab3dEf9h"));
     assert_eq!(s.comment.as_deref(), Some("季度报告 ✅"));
-    assert_eq!(s.permissions.download, Some(false));
     assert_eq!(s.source.kind, unishare_core::SourceKind::File);
     let days = (s.expires_at.unwrap() - Utc::now()).num_hours();
     assert!((7 * 24 - 1..=7 * 24).contains(&days), "{days}");
@@ -547,7 +536,7 @@ async fn create_options_and_update_round_trip() {
     let s2 = p.update(&s.native_id, &upd, &ctx()).await.unwrap();
     assert_eq!(s2.password_protected, Some(false));
     assert_eq!(s2.comment, None);
-    assert_eq!(s2.expires_at, s.expires_at, "validDays 0 = unchanged");
+    assert_eq!(s2.expires_at, s.expires_at, "no validDays = unchanged");
     let upd = UpdateShare {
         password: Patch::Set(Secret::new("Zz9Yy8Xx")),
         expires_at: Patch::Set(Utc::now() + Days::days(30)),

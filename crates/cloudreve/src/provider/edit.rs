@@ -18,9 +18,9 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use unishare_core::retry::Idempotency;
 use unishare_core::{
-    Audience, CallContext, CreateShare, Error, ErrorKind, Owner, Patch, Permissions, Provider,
-    Secret, Share, ShareId, ShareStatus, Source, SourceInput, SourceKind, Stats, UpdateShare,
-    VendorFieldsBuilder,
+    Audience, CallContext, CreateShare, Error, ErrorKind, Inventory, Owner, Patch, Permissions,
+    Provider, Secret, Share, ShareId, ShareStatus, Source, SourceInput, SourceKind, Stats,
+    UpdateShare, VendorFieldsBuilder,
 };
 
 impl CloudreveProvider {
@@ -118,6 +118,9 @@ impl CloudreveProvider {
             Err(e) => return Err(e),
         };
         let Some(uri) = current.source.uri.as_deref().filter(|u| !u.is_empty()) else {
+            if self.inventory == Inventory::Site {
+                return Err(self.context("update")(not_the_owner(native_id)));
+            }
             return Err(self.context("update")(unknown_uri(native_id)));
         };
         let flags = current.vendor.to_map();
@@ -263,6 +266,18 @@ fn unknown_uri(native_id: &str) -> Error {
             "Cloudreve reports share {native_id} as no longer valid and tells a share's file URI \
              only while it is valid; unishare has not seen this one's (it learns it on create \
              and on a read with refresh=true), so the edit cannot be sent"
+        ),
+    )
+}
+
+/// An edit of another user's share through a site administrator's account.
+fn not_the_owner(native_id: &str) -> Error {
+    Error::new(
+        ErrorKind::Forbidden,
+        format!(
+            "Cloudreve lets only a share's owner edit it (CreateOrUpdateShare: only the file's \
+             owner may share it) and does not tell others the file of share {native_id}: a \
+             site-wide account lists and revokes every user's links but edits only its own"
         ),
     )
 }

@@ -2,6 +2,7 @@
 
 mod edit;
 mod read;
+mod site;
 
 use crate::auth::Auth;
 use crate::capabilities::CAPABILITIES;
@@ -19,8 +20,8 @@ use std::convert::Infallible;
 use std::fmt;
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{
-    AccountName, CallContext, Capabilities, CreateShare, Error, ErrorKind, Page, PageCursor,
-    Provider, RevokeOutcome, Secret, Share, ShareProvider, UpdateShare,
+    AccountName, CallContext, Capabilities, CreateShare, Error, ErrorKind, Inventory, Page,
+    PageCursor, Provider, RevokeOutcome, Secret, Share, ShareProvider, UpdateShare,
 };
 
 /// One API request, before authentication.
@@ -57,6 +58,7 @@ pub struct CloudreveProvider {
     auth: Auth,
     policy: RetryPolicy,
     page_size: String,
+    inventory: Inventory,
     auth_method: &'static str,
 }
 
@@ -67,6 +69,7 @@ impl fmt::Debug for CloudreveProvider {
             .field("api_base", &self.http.api_base().as_str())
             .field("auth", &self.auth_method)
             .field("page_size", &self.page_size)
+            .field("inventory", &self.inventory)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +88,7 @@ impl CloudreveProvider {
             auth: Auth::new(config.auth),
             policy: config.policy,
             page_size: config.page_size.to_string(),
+            inventory: config.inventory,
         })
     }
 
@@ -218,6 +222,9 @@ impl ShareProvider for CloudreveProvider {
         cursor: Option<&PageCursor>,
         ctx: &CallContext,
     ) -> Result<Page, Error> {
+        if self.inventory == Inventory::Site {
+            return self.list_site_page(cursor, ctx).await;
+        }
         // Default (id) order: the vendor's cursor predicate is id-based whatever the order.
         let mut query = vec![
             ("page_size", self.page_size.as_str()),

@@ -5,10 +5,13 @@ import { el, count, when, safeHref } from "./dom.js";
 
 const COLUMNS = 12;
 
+/** The owner's name, with the e-mail (what the `owner` filter takes) under it. */
 function owner(share) {
   const o = share.owner;
-  if (!o) return "";
-  return o.name || o.email || o.id || "";
+  if (!o) return [];
+  const name = o.name || o.id || "";
+  const email = o.email && o.email !== name ? el("span", { class: "owner-email" }, o.email) : null;
+  return [el("span", {}, name), email];
 }
 
 function protectedText(p) {
@@ -68,7 +71,7 @@ export function row(share, canWrite) {
       : null,
     cell("Name", name),
     cell("Vendor / account", `${share.provider} / ${share.account}`),
-    cell("Owner", owner(share)),
+    cell("Owner", ...owner(share)),
     cell("Status", el("span", { class: "pill status-" + share.status }, share.status.replace("_", " "))),
     cell("Audience", share.audience),
     cell("Protected", protectedText(share.password_protected)),

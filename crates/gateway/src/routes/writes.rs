@@ -120,12 +120,23 @@ pub async fn revoke_one(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Body of `POST /v1/shares/revoke`.
+/// Body of `POST /v1/shares/revoke`: `{"ids": [...]}`, or by filter (offboarding) `{"where":
+/// {...}, "dry_run": true}` / `{"where": {...}, "expect": N}` (`super::offboard`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// Gateway share ids.
-    pub ids: Vec<String>,
+    #[serde(default)]
+    pub ids: Option<Vec<String>>,
+    /// The list filters (`GET /v1/shares` names; arrays for repeatable ones).
+    #[serde(default, rename = "where")]
+    pub filter: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Only report what the filter matches.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// How many shares the caller saw the filter match; revokes only if it still does.
+    #[serde(default)]
+    pub expect: Option<usize>,
 }
 
 /// Most ids one batch revoke takes.
@@ -163,23 +174,56 @@ fn failed(id: String, e: &Error) -> RevokeResult {
     }
 }
 
-/// `POST /v1/shares/revoke` `{"ids": [...]}` → per-id results, in request order.
+/// `POST /v1/shares/revoke` → per-id results, in request order.
 pub async fn revoke_batch(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     JsonBody(req): JsonBody<RevokeRequest>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Write)?;
-    if req.ids.is_empty() || req.ids.len() > MAX_BATCH {
+    let ids = match (req.ids, req.filter) {
+        (Some(ids), None) if !req.dry_run && req.expect.is_none() => ids,
+        (None, Some(filter)) => {
+            return super::offboard::revoke_where(&state, &principal, &filter, req.dry_run, req.expect)
+                .await
+        }
+        _ => {
+            return Err(ApiError(Error::invalid_request(
+                "send {\"ids\": [...]} or {\"where\": {...filters...}} with \"dry_run\": true or \"expect\": N",
+            )))
+        }
+    };
+    if ids.is_empty() || ids.len() > MAX_BATCH {
         return Err(ApiError(Error::invalid_request(format!(
             "ids must list 1 to {MAX_BATCH} share ids"
         ))));
     }
-    let mut results: Vec<Option<RevokeResult>> = req.ids.iter().map(|_| None).collect();
+    let results = revoke_ids(&state, &principal, &ids).await;
+    Ok(Json(revoke_summary(results)).into_response())
+}
+
+/// The body of a revoke answer: per-id results and the counts.
+pub fn revoke_summary(results: Vec<RevokeResult>) -> serde_json::Value {
+    let revoked = results.iter().filter(|r| r.status == "revoked").count();
+    serde_json::json!({
+        "results": results,
+        "revoked": revoked,
+        "failed": results.len() - revoked,
+    })
+}
+
+/// Revokes `ids` (gateway ids the caller may see), batched per account as each vendor allows,
+/// with one audit event per id; one result per id, in order.
+pub async fn revoke_ids(
+    state: &Arc<AppState>,
+    principal: &Principal,
+    ids: &[String],
+) -> Vec<RevokeResult> {
+    let mut results: Vec<Option<RevokeResult>> = ids.iter().map(|_| None).collect();
     // Group valid ids by account, keeping their positions; de-duplicate per account.
     let mut groups: HashMap<String, Vec<(usize, ShareId)>> = HashMap::new();
-    for (pos, raw) in req.ids.iter().enumerate() {
-        match super::resolve(&state, &principal, raw) {
+    for (pos, raw) in ids.iter().enumerate() {
+        match super::resolve(state, principal, raw) {
             Ok((id, _)) => groups
                 .entry(id.account().to_owned())
                 .or_default()
@@ -189,7 +233,7 @@ pub async fn revoke_batch(
     }
     let ctx = ctx();
     let work = groups.into_iter().map(|(name, items)| {
-        let state = Arc::clone(&state);
+        let state = Arc::clone(state);
         let ctx = ctx.clone();
         async move {
             let Some(account) = state.account(&name).cloned() else {
@@ -240,7 +284,7 @@ pub async fn revoke_batch(
         for (account, pos, id, r) in group {
             let r = r.map_err(|e| e.in_account(account.name.as_str(), account.kind));
             audit::event(
-                &principal,
+                principal,
                 account.name.as_str(),
                 Some(id.as_str()),
                 "revoke",
@@ -248,20 +292,13 @@ pub async fn revoke_batch(
             );
             results[pos] = Some(match r {
                 Ok(()) => RevokeResult {
-                    id: req.ids[pos].clone(),
+                    id: ids[pos].clone(),
                     status: "revoked",
                     error: None,
                 },
-                Err(e) => failed(req.ids[pos].clone(), &e),
+                Err(e) => failed(ids[pos].clone(), &e),
             });
         }
     }
-    let results: Vec<RevokeResult> = results.into_iter().flatten().collect();
-    let revoked = results.iter().filter(|r| r.status == "revoked").count();
-    Ok(Json(serde_json::json!({
-        "results": results,
-        "revoked": revoked,
-        "failed": results.len() - revoked,
-    }))
-    .into_response())
+    results.into_iter().flatten().collect()
 }

@@ -1,10 +1,11 @@
 //! Shared helpers of the KooDrive integration tests.
 #![allow(dead_code)]
 
+use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 use unishare_core::retry::{BreakerConfig, RetryBudget, RetryPolicy};
-use unishare_core::{AccountName, Secret};
+use unishare_core::{AccountName, CreateShare, Secret, SourceInput};
 use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
 
@@ -72,10 +73,26 @@ pub fn provider_with(
         auth,
         policy: policy(retries),
         page_size,
+        agent_name: None,
     })
     .expect("valid config")
 }
 
 pub fn provider(sim: &KooDriveSim, method: Method) -> KooDriveProvider {
     provider_with(sim, auth(method), 100, 0)
+}
+
+/// A create request for the simulator's first file, expiring in 7 days.
+pub fn create_req(sim: &KooDriveSim) -> CreateShare {
+    let (f, c) = sim
+        .files()
+        .into_iter()
+        .next()
+        .expect("the simulator has files");
+    let mut r = CreateShare::new(SourceInput::Files {
+        file_ids: vec![f],
+        container_id: c,
+    });
+    r.expires_at = Some(Utc::now() + chrono::Duration::days(7));
+    r
 }

@@ -21,7 +21,9 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 pub mod fault;
+mod oauth;
 mod render;
 mod routes;
 mod seed;
@@ -59,6 +61,13 @@ pub struct CloudreveSimConfig {
     pub two_factor: bool,
     /// Serve the Pro-only fields `price` and `permission_setting` on some shares.
     pub pro_fields: bool,
+    /// Users besides the signed-in one; seeded shares are spread over all of them. The
+    /// signed-in user's list shows only its own; the admin listing shows every user's.
+    pub other_users: usize,
+    /// The signed-in user's group has the admin permission (`POST /admin/share` allowed).
+    pub admin: bool,
+    /// A registered OAuth app `(client_id, client_secret)` (Cloudreve 4.12+), or none.
+    pub oauth_client: Option<(String, String)>,
 }
 
 impl Default for CloudreveSimConfig {
@@ -73,6 +82,9 @@ impl Default for CloudreveSimConfig {
             login_captcha: false,
             two_factor: false,
             pro_fields: false,
+            other_users: 0,
+            admin: true,
+            oauth_client: None,
         }
     }
 }
@@ -87,6 +99,7 @@ pub(crate) struct Settings {
     pub login_captcha: bool,
     pub two_factor: bool,
     pub pro_fields: bool,
+    pub admin: bool,
 }
 
 /// Shared state of the running server.
@@ -98,6 +111,10 @@ pub(crate) struct SimState {
     tokens: Mutex<Tokens>,
     pub faults: Faults,
     pub counters: Counters,
+    /// Hashids deleted through `DELETE /share/{id}`, in order.
+    deleted: Mutex<Vec<String>>,
+    /// The registered OAuth app and its pending authorization codes.
+    pub(crate) oauth: Mutex<oauth::OAuthState>,
 }
 
 impl SimState {
@@ -120,10 +137,26 @@ impl SimState {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Notes a share deleted through the API.
+    pub(crate) fn record_delete(&self, hashid: &str) {
+        self.deleted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(hashid.to_owned());
+    }
+
     /// Issues a token pair; returns the `Token` object.
     pub(crate) fn issue_tokens(&self) -> Value {
+        self.issue_tokens_scoped(None)
+    }
+
+    /// Issues a token pair carrying an OAuth grant's `scopes` (or none); returns the `Token`
+    /// object.
+    pub(crate) fn issue_tokens_scoped(&self, scopes: Option<Vec<String>>) -> Value {
         let s = self.settings();
-        let pair = self.lock_tokens().issue(s.access_ttl, s.refresh_ttl);
+        let pair = self
+            .lock_tokens()
+            .issue_with(s.access_ttl, s.refresh_ttl, scopes);
         let now = Utc::now();
         let at = |d: Duration| {
             chrono::Duration::from_std(d)
@@ -162,6 +195,10 @@ impl CloudreveSim {
         let addr = listener.local_addr()?;
         let mut store = Store::new(StdRng::seed_from_u64(config.seed));
         seed::files(&mut store);
+        if let Some(me) = store.users.first_mut() {
+            me.email.clone_from(&config.email);
+        }
+        store.add_users(config.other_users);
         seed::shares(&mut store, config.seed_shares, Utc::now());
         let state = Arc::new(SimState {
             site: format!("http://{addr}"),
@@ -173,11 +210,14 @@ impl CloudreveSim {
                 login_captcha: config.login_captcha,
                 two_factor: config.two_factor,
                 pro_fields: config.pro_fields,
+                admin: config.admin,
             }),
             store: Mutex::new(store),
             tokens: Mutex::new(Tokens::default()),
             faults: Faults::default(),
             counters: Counters::default(),
+            deleted: Mutex::new(Vec::new()),
+            oauth: Mutex::new(oauth::OAuthState::new(config.oauth_client.clone())),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = routes::router(state.clone());
@@ -211,6 +251,67 @@ impl CloudreveSim {
     /// Requests served, by route name.
     pub fn counters(&self) -> &Counters {
         &self.state.counters
+    }
+
+    /// The signed-in user consents to the OAuth app for `scopes` (what the web client's
+    /// consent page does, `POST /session/oauth/consent`): the authorization code the app
+    /// exchanges at `POST /api/v4/session/oauth/token` (valid 10 minutes, once). `code_challenge`
+    /// is PKCE's S256 challenge, when the app sent one.
+    pub fn authorize(&self, scopes: &[&str], code_challenge: Option<&str>) -> String {
+        let code = tokens::random_token(128);
+        self.state
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_code(&code, scopes, code_challenge);
+        code
+    }
+
+    /// Hashids of the shares deleted through `DELETE /api/v4/share/{id}`, in order.
+    pub fn deleted_ids(&self) -> Vec<String> {
+        self.state
+            .deleted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Native ids of the shares of the user with this e-mail (the signed-in user's are those
+    /// of the configured e-mail), in id order.
+    pub fn share_ids_of(&self, email: &str) -> Vec<String> {
+        let store = self.state.lock_store();
+        let Some(owner) = store.users.iter().position(|u| u.email == email) else {
+            return Vec::new();
+        };
+        store
+            .shares
+            .values()
+            .filter(|r| r.owner == owner)
+            .map(|r| r.hashid.clone())
+            .collect()
+    }
+
+    /// The users' e-mails and public ids, the signed-in user first.
+    pub fn users(&self) -> Vec<(String, String)> {
+        self.state
+            .lock_store()
+            .users
+            .iter()
+            .map(|u| (u.email.clone(), u.hash_id.clone()))
+            .collect()
+    }
+
+    /// Sets a user's status (`active`, `inactive`, `manual_banned`, `sys_banned`): a
+    /// share of a user who is not active is invalid. `false` for an unknown e-mail.
+    pub fn set_user_status(&self, email: &str, status: &str) -> bool {
+        let mut store = self.state.lock_store();
+        match store.users.iter_mut().find(|u| u.email == email) {
+            Some(u) => {
+                u.status = status.to_owned();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Native ids of every stored share, in id order.

@@ -76,7 +76,20 @@ pub(crate) fn not_found_text() -> Response {
     resp
 }
 
-/// The redacted owner (`BuildUserRedacted`).
+/// The redacted owner of a share (`BuildUserRedacted`); `login_email` is the signed-in user's.
+fn owner_of(store: &Store, owner: usize, login_email: &str) -> Value {
+    match store.users.get(owner).filter(|_| owner > 0) {
+        Some(u) => json!({
+            "id": u.hash_id,
+            "email": u.email,
+            "nickname": u.nick,
+            "created_at": "2024-02-01T10:00:00+08:00",
+        }),
+        None => self::owner(login_email),
+    }
+}
+
+/// The redacted signed-in user (`BuildUserRedacted`).
 pub(crate) fn owner(email: &str) -> Value {
     json!({
         "id": OWNER_ID,
@@ -146,7 +159,7 @@ pub(crate) fn share(
         m.insert("password_protected".into(), json!(true));
     }
     m.insert("source_type".into(), json!(if is_folder { 1 } else { 0 }));
-    m.insert("owner".into(), owner(email));
+    m.insert("owner".into(), owner_of(store, rec.owner, email));
     m.insert("created_at".into(), json!(go_time(rec.created_at)));
     // In lists `expired` is `IsValidShare(share) != nil`: a trashed source counts too.
     m.insert("expired".into(), json!(!store.is_valid(rec, now)));

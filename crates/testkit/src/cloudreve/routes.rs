@@ -34,6 +34,8 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/api/v4/share", get(list).put(create).delete(batch_delete))
         .route("/api/v4/share/info/{id}", get(info))
         .route("/api/v4/share/{id}", post(update).delete(delete_one))
+        .route("/api/v4/admin/share", post(super::admin::list_shares))
+        .route("/api/v4/session/oauth/token", post(super::oauth::exchange))
         .fallback(|| async { render::not_found_text() })
         .method_not_allowed_fallback(|| async { render::not_found_text() })
         .with_state(state)
@@ -68,8 +70,37 @@ fn viewer(st: &SimState, headers: &HeaderMap) -> Result<bool, Response> {
     }
 }
 
+/// `RequiredScopes(scope)` (`middleware/auth.go` l.287, `pkg/auth/jwt.go` `CheckScope`): only
+/// an OAuth app's token carries scopes; a `.Write` scope implies its `.Read`.
+pub(crate) fn require_scope(
+    st: &SimState,
+    headers: &HeaderMap,
+    scope: &str,
+) -> Result<(), Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    let Some(granted) = st.lock_tokens().scopes(token) else {
+        return Ok(());
+    };
+    let implied = scope
+        .strip_suffix(".Read")
+        .map(|resource| format!("{resource}.Write"));
+    if granted
+        .iter()
+        .any(|g| g == scope || Some(g) == implied.as_ref())
+    {
+        Ok(())
+    } else {
+        Err(render::err(40089, &format!("Insufficient scope: {scope}")))
+    }
+}
+
 /// `LoginRequired()`.
-fn require_login(st: &SimState, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn require_login(st: &SimState, headers: &HeaderMap) -> Result<(), Response> {
     match viewer(st, headers)? {
         true => Ok(()),
         false => Err(render::err(401, "Login required")),
@@ -161,12 +192,17 @@ async fn refresh(State(st): St, body: Bytes) -> Response {
     if st.lock_tokens().check(&body.refresh_token) != Check::Valid(Kind::Refresh) {
         return render::err(40020, "Failed to issue token pair");
     }
-    render::ok(Some(st.issue_tokens()))
+    // A new pair for the same grant (the scopes carry over).
+    let scopes = st.lock_tokens().scopes(&body.refresh_token);
+    render::ok(Some(st.issue_tokens_scoped(scopes)))
 }
 
 async fn list(State(st): St, headers: HeaderMap, Query(q): Q) -> Response {
     enter!(st, "list");
     if let Err(resp) = require_login(&st, &headers) {
+        return resp;
+    }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Read") {
         return resp;
     }
     let page_size = match q.get("page_size").map(|s| s.parse::<usize>()) {
@@ -194,7 +230,12 @@ async fn list(State(st): St, headers: HeaderMap, Query(q): Q) -> Response {
         (Some(c), true) => (Bound::Unbounded, Bound::Excluded(c)),
         (Some(c), false) => (Bound::Excluded(c), Bound::Unbounded),
     };
-    let range = store.shares.range(bounds).map(|(_, r)| r);
+    // `ListShareArgs.UserID`: the signed-in user's own shares only.
+    let range = store
+        .shares
+        .range(bounds)
+        .map(|(_, r)| r)
+        .filter(|r| r.owner == 0);
     let mut rows: Vec<&ShareRec> = match order_by {
         "views" | "downloads" | "remain_downloads" => {
             // The cursor predicate stays id-based (a documented quirk): sort what is left.
@@ -269,10 +310,13 @@ fn decode_token(token: &str) -> Option<String> {
 
 async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q): Q) -> Response {
     enter!(st, "get");
-    let is_owner = match viewer(&st, &headers) {
+    let signed_in = match viewer(&st, &headers) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Read") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
@@ -282,6 +326,7 @@ async fn info(State(st): St, headers: HeaderMap, Path(id): Path<String>, Query(q
     let Some(rec) = store.get(&id).cloned() else {
         return render::err(404, "Share not found");
     };
+    let is_owner = signed_in && rec.owner == 0;
     if !store.is_valid(&rec, now) {
         return render::err(404, "Share link expired");
     }
@@ -357,6 +402,9 @@ async fn create(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     let body = match parse_upsert(&body) {
         Ok(b) => b,
         Err(resp) => return resp,
@@ -383,6 +431,7 @@ async fn create(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     let hashid = store.insert(|db_id, hashid| ShareRec {
         db_id,
         hashid,
+        owner: 0,
         path,
         password,
         remain_downloads: body.downloads.filter(|n| *n > 0),
@@ -414,6 +463,9 @@ async fn update(
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
@@ -435,7 +487,8 @@ async fn update(
     let Some(rec) = store.get_mut(&id) else {
         return render::err(404, "failed to get existed share");
     };
-    if rec.path != path {
+    // The uri resolves in the signed-in user's drive: another user's share is another file.
+    if rec.path != path || rec.owner != 0 {
         return render::err(404, "share link not found");
     }
     // The password is never touched; every limit and prop is replaced (`Upsert`).
@@ -456,10 +509,18 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
     if let Err(resp) = require_login(&st, &headers) {
         return resp;
     }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
+        return resp;
+    }
     if !store::is_hashid(&id) {
         return render::param_err("Failed to parse object ID");
     }
-    if st.lock_store().remove(&id) {
+    // Admins may delete any share, others only their own (`DeleteShare`).
+    let admin = st.settings().admin;
+    let mut store = st.lock_store();
+    let deletable = store.get(&id).is_some_and(|r| admin || r.owner == 0);
+    if deletable && store.remove(&id) {
+        st.record_delete(&id);
         render::ok(None)
     } else {
         // `DeleteShare` (`service/share/manage.go`).
@@ -470,6 +531,9 @@ async fn delete_one(State(st): St, headers: HeaderMap, Path(id): Path<String>) -
 async fn batch_delete(State(st): St, headers: HeaderMap, body: Bytes) -> Response {
     enter!(st, "batch_delete");
     if let Err(resp) = require_login(&st, &headers) {
+        return resp;
+    }
+    if let Err(resp) = require_scope(&st, &headers, "Shares.Write") {
         return resp;
     }
     #[derive(Deserialize)]

@@ -91,9 +91,17 @@ pub(crate) fn shares(store: &mut Store, n: usize, now: DateTime<Utc>) {
         } else {
             String::new()
         };
+        // Drawn only with several users, so single-user seeds stay as they were.
+        let users = store.users.len();
+        let owner = if users > 1 {
+            store.rng.gen_range(0..users)
+        } else {
+            0
+        };
         store.insert(|db_id, hashid| ShareRec {
             db_id,
             hashid,
+            owner,
             path,
             password,
             remain_downloads,

@@ -14,6 +14,19 @@ pub(crate) const OWNER_NICKNAME: &str = "Luke Skywalker";
 
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
+/// A user of the site (`ent.User`). The first is the one the simulator signs in.
+#[derive(Clone, Debug)]
+pub(crate) struct UserRec {
+    /// The database id (`ent.User.id`, an integer).
+    pub db_id: i64,
+    /// The public hashid (`user_hash_id`, the redacted owner's `id`).
+    pub hash_id: String,
+    pub email: String,
+    pub nick: String,
+    /// `active`, `inactive`, `manual_banned` or `sys_banned`.
+    pub status: String,
+}
+
 /// A file or folder in the user's drive (`cloudreve://my/{path}`).
 #[derive(Clone, Debug)]
 pub(crate) struct FileRec {
@@ -29,6 +42,8 @@ pub(crate) struct FileRec {
 pub(crate) struct ShareRec {
     pub db_id: u64,
     pub hashid: String,
+    /// Index of the owner in [`Store::users`] (0 = the signed-in user).
+    pub owner: usize,
     /// Path of the source under `my/`.
     pub path: String,
     pub password: String,
@@ -58,10 +73,28 @@ impl ShareRec {
 }
 
 impl Store {
-    /// `IsValidShare`: not expired, and its source not in the trash (the simulator's one
-    /// owner is always active).
+    /// `IsValidShare`: not expired, its owner active, its source not in the trash.
     pub fn is_valid(&self, rec: &ShareRec, now: DateTime<Utc>) -> bool {
-        !rec.is_expired(now) && self.files.get(&rec.path).is_some_and(|f| !f.trashed)
+        !rec.is_expired(now)
+            && self
+                .users
+                .get(rec.owner)
+                .is_some_and(|u| u.status == "active")
+            && self.files.get(&rec.path).is_some_and(|f| !f.trashed)
+    }
+
+    /// Adds `n` more users (`user{i}@example.com`), with hashid-like ids.
+    pub fn add_users(&mut self, n: usize) {
+        for i in 1..=n {
+            let hash_id = self.new_hashid();
+            self.users.push(UserRec {
+                db_id: i as i64 + 1,
+                hash_id,
+                email: format!("user{i}@example.com"),
+                nick: format!("User {i}"),
+                status: "active".to_owned(),
+            });
+        }
     }
 
     /// Whether `path` names a file or folder of the drive (not one in the trash); the parent
@@ -84,6 +117,8 @@ pub(crate) struct Store {
     /// lookup, so a page token naming a deleted share still works).
     pub ids: HashMap<String, u64>,
     pub files: BTreeMap<String, FileRec>,
+    /// Every user; `users[0]` is the signed-in one.
+    pub users: Vec<UserRec>,
     next_db_id: u64,
     pub rng: StdRng,
 }
@@ -94,6 +129,13 @@ impl Store {
             shares: BTreeMap::new(),
             ids: HashMap::new(),
             files: BTreeMap::new(),
+            users: vec![UserRec {
+                db_id: 1,
+                hash_id: OWNER_ID.to_owned(),
+                email: String::new(),
+                nick: OWNER_NICKNAME.to_owned(),
+                status: "active".to_owned(),
+            }],
             next_db_id: 1,
             rng,
         }

@@ -15,6 +15,8 @@ struct Rec {
     kind: Kind,
     expires: Instant,
     epoch: u64,
+    /// An OAuth app's scopes; `None` for a password session (no scope checks).
+    scopes: Option<Vec<String>>,
 }
 
 /// Issued tokens.
@@ -43,7 +45,13 @@ pub(crate) struct Pair {
 }
 
 impl Tokens {
-    pub fn issue(&mut self, access_ttl: Duration, refresh_ttl: Duration) -> Pair {
+    /// Issues a pair carrying `scopes` (an OAuth app's grant) or none.
+    pub fn issue_with(
+        &mut self,
+        access_ttl: Duration,
+        refresh_ttl: Duration,
+        scopes: Option<Vec<String>>,
+    ) -> Pair {
         let now = Instant::now();
         if self.map.len() > 10_000 {
             self.map.retain(|_, r| r.expires > now);
@@ -56,6 +64,7 @@ impl Tokens {
                 kind: Kind::Access,
                 expires: now + access_ttl,
                 epoch: self.epoch,
+                scopes: scopes.clone(),
             },
         );
         self.map.insert(
@@ -64,6 +73,7 @@ impl Tokens {
                 kind: Kind::Refresh,
                 expires: now + refresh_ttl,
                 epoch: self.epoch,
+                scopes,
             },
         );
         Pair {
@@ -72,6 +82,11 @@ impl Tokens {
             access_ttl,
             refresh_ttl,
         }
+    }
+
+    /// The scopes a token carries (`None`: a password session, or an unknown token).
+    pub fn scopes(&self, token: &str) -> Option<Vec<String>> {
+        self.map.get(token).and_then(|r| r.scopes.clone())
     }
 
     pub fn check(&self, token: &str) -> Check {
@@ -108,4 +123,9 @@ fn random_string(n: usize) -> String {
     (0..n)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// A random token of `len` letters and digits.
+pub(crate) fn random_token(len: usize) -> String {
+    random_string(len)
 }

@@ -2,16 +2,19 @@
 //! the unishare-koodrive crate (the point: a signer bug cannot hide behind a shared helper).
 //!
 //! - App auth (vendor doc §6.2): `Authorization: HMAC-SHA256 AppId=…,SignedHeaders=…,
-//!   Signature=…` with `X-Date` and `X-User-Id`; a bad signature or an `X-Date` more than 15
-//!   minutes old (or in the future beyond a few seconds of slack) is `401` with an APIG body.
-//! - Token auth (§6.1): the token with a sliding expiry; an unknown or expired token is
+//!   Signature=…` with `X-Date` and `X-User-Id`; a bad signature, an `X-Date` more than 15
+//!   minutes old or one later than the simulator's clock ("cannot be later than the current
+//!   time", KD-C, §11) is `401` with an APIG body.
+//! - Token auth (§6.1, §11): the `Authorization` value must be a token exactly as configured
+//!   or issued (`Bearer+…` from the session APIs, or a bare cookie token); the simulator adds
+//!   or strips no prefix. A live token has a sliding expiry; an unknown or expired token is
 //!   answered alternately `401 {"code":401,"msg":"Unauthorized"}` and
 //!   `400 {"code":13000101,"msg":"鉴权不通过 …"}` (the status page's "400 = authentication
 //!   failed"; the code itself is invented, the real one is undocumented).
 
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::json;
@@ -26,8 +29,6 @@ const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// How far in the future an `X-Date` may be (clock slack).
-const FUTURE_SLACK_SECS: i64 = 5;
 /// How old an `X-Date` may be.
 const MAX_AGE_SECS: i64 = 15 * 60;
 
@@ -37,14 +38,6 @@ fn enc(s: &str) -> String {
 
 fn dec(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
-/// Strips the `Bearer+` / `Bearer ` prefix.
-pub(crate) fn bare(token: &str) -> &str {
-    let t = token.trim();
-    t.strip_prefix("Bearer+")
-        .or_else(|| t.strip_prefix("Bearer "))
-        .unwrap_or(t)
 }
 
 pub(crate) fn apig(status: u16, code: &str, msg: &str) -> Response {
@@ -64,7 +57,7 @@ pub(crate) fn apig(status: u16, code: &str, msg: &str) -> Response {
 /// Live user sessions.
 pub(crate) struct Sessions {
     pub ttl: Duration,
-    /// bare token → (session id, last use)
+    /// token, exactly as issued → (session id, last use)
     tokens: HashMap<String, (String, Instant)>,
     failures: AtomicU64,
 }
@@ -72,10 +65,7 @@ pub(crate) struct Sessions {
 impl Sessions {
     pub fn new(token: &str, session_id: &str, ttl: Duration) -> Sessions {
         let mut tokens = HashMap::new();
-        tokens.insert(
-            bare(token).to_owned(),
-            (session_id.to_owned(), Instant::now()),
-        );
+        tokens.insert(token.to_owned(), (session_id.to_owned(), Instant::now()));
         Sessions {
             ttl,
             tokens,
@@ -104,7 +94,7 @@ impl Sessions {
 
     /// Checks a token and slides its expiry; returns its session id.
     pub fn touch(&mut self, authorization: &str) -> Result<String, Response> {
-        let key = bare(authorization).to_owned();
+        let key = authorization.to_owned();
         let ttl = self.ttl;
         match self.tokens.get_mut(&key) {
             Some((sid, last)) if last.elapsed() <= ttl => {
@@ -125,14 +115,15 @@ impl Sessions {
         if sid != session_id {
             return Err(self.token_failure());
         }
-        self.tokens.remove(bare(authorization));
+        self.tokens.remove(authorization);
+        // Issued already prefixed, as the session APIs document it.
         let new = format!(
-            "{}{}",
+            "Bearer+{}{}",
             uuid::Uuid::new_v4().simple(),
             &uuid::Uuid::new_v4().simple().to_string()[..16]
         );
         self.tokens.insert(new.clone(), (sid, Instant::now()));
-        Ok(format!("Bearer+{new}"))
+        Ok(new)
     }
 }
 
@@ -158,6 +149,7 @@ pub(crate) fn verify_app(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
+    now: DateTime<Utc>,
 ) -> Result<(), Response> {
     let bad = |why: &str| {
         apig(
@@ -196,11 +188,11 @@ pub(crate) fn verify_app(
     let Ok(date) = NaiveDateTime::parse_from_str(x_date, "%Y%m%dT%H%M%SZ") else {
         return Err(bad("x-date is malformed"));
     };
-    let age = (Utc::now().naive_utc() - date).num_seconds();
-    if !(-FUTURE_SLACK_SECS..=MAX_AGE_SECS).contains(&age) {
+    let ahead = date > now.naive_utc();
+    if ahead || (now.naive_utc() - date).num_seconds() > MAX_AGE_SECS {
         return Err(bad(&format!(
             "signature expired, x-date {x_date}, server time {}",
-            Utc::now().format("%Y%m%dT%H%M%SZ")
+            now.format("%Y%m%dT%H%M%SZ")
         )));
     }
     if header(headers, "x-user-id") != creds.user_id {
@@ -273,10 +265,15 @@ mod tests {
     fn sessions_slide_and_expire() {
         let mut s = Sessions::new("Bearer+abc", "sid", Duration::from_millis(50));
         assert!(s.touch("Bearer+abc").is_ok());
-        assert!(s.touch("Bearer abc").is_ok());
-        assert!(s.touch("abc").is_ok());
+        // Exactly as issued: no prefix is added or stripped.
+        assert!(s.touch("Bearer abc").is_err());
+        assert!(s.touch("abc").is_err());
+        assert!(s.touch("Bearer+abc").is_ok());
         assert_eq!(s.touch("Bearer+nope").unwrap_err().status(), 401);
         assert_eq!(s.touch("Bearer+nope").unwrap_err().status(), 400);
+        let mut bare = Sessions::new("3b911d72", "sid", Duration::from_secs(60));
+        assert!(bare.touch("3b911d72").is_ok());
+        assert!(bare.touch("Bearer+3b911d72").is_err());
         let new = s.refresh("Bearer+abc", "sid").unwrap();
         assert!(new.starts_with("Bearer+"));
         assert!(s.touch("Bearer+abc").is_err(), "old token is replaced");

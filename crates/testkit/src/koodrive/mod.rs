@@ -1,6 +1,13 @@
 //! KooDrive simulator: an axum server on `127.0.0.1:0` answering the `/koodrive/ose/v1` share
 //! calls the way `shared/vendors/koodrive.md` describes them.
 //!
+//! It answers in either of the two documented shapes ([`DocShape`]): the older English page
+//! (the seed: list records with `extractCode` and `permission`, cancel sub-responses with
+//! `shareId`) or Huawei's current reference (neither key in list records, cancel
+//! sub-responses `{code, msg}` only), and as an enterprise or a carrier tenant
+//! ([`KooDriveSimConfig::carrier_agent`]). Its clock can be set off ours
+//! ([`KooDriveSimConfig::clock_skew`]); every answer carries its `Date`.
+//!
 //! - `GET /share` (cursor pages that are sometimes short or empty before the end; only a
 //!   missing `nextCursor` ends the list), `GET /share/{id}`, `POST /share`, `PUT /share/{id}`,
 //!   `POST /share/cancel` (per-id `subResponseList`), `POST /session/refresh`;
@@ -20,6 +27,7 @@ mod auth;
 mod routes;
 mod seed;
 mod store;
+mod validate;
 pub mod vendor_faults;
 
 use crate::faults::{Counters, Faults};
@@ -27,6 +35,19 @@ use routes::SimState;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Which version of the vendor's reference the simulator answers like
+/// (`vendors/koodrive.md` §11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DocShape {
+    /// The older English page (`shared/vendors/seeds/002_*.txt`): `ShareByMeLink` has
+    /// `extractCode` and `permission`; cancel sub-responses are `{shareId, code, msg}`.
+    #[default]
+    SeedPage,
+    /// The current reference (zh, updated 2025-12-12): `ShareByMeLink` has neither
+    /// `extractCode` nor `permission`; cancel sub-responses are `{code, msg}` in request order.
+    CurrentReference,
+}
 
 /// Simulator settings.
 #[derive(Clone, Debug)]
@@ -53,6 +74,16 @@ pub struct KooDriveSimConfig {
     pub string_counters: bool,
     /// Answer `"code":"0"` on some successes.
     pub string_code: bool,
+    /// Which documented answer shape to use.
+    pub shape: DocShape,
+    /// `Some(name)`: a carrier-edition tenant. Every request must carry
+    /// `X-Hw-Agentname: name` (else `400 13000102`; the real answer is undocumented),
+    /// `createShare` takes `scope` 1 or 3 only, and `validDays: 0` on update means "validity
+    /// not set" (the expiry is removed) rather than "unchanged".
+    pub carrier_agent: Option<String>,
+    /// The simulator's clock minus ours: an app-signed `X-Date` is checked against it, and
+    /// every answer's `Date` header shows it.
+    pub clock_skew: chrono::Duration,
 }
 
 impl Default for KooDriveSimConfig {
@@ -69,6 +100,9 @@ impl Default for KooDriveSimConfig {
             short_page_probability: 0.1,
             string_counters: true,
             string_code: true,
+            shape: DocShape::SeedPage,
+            carrier_agent: None,
+            clock_skew: chrono::Duration::zero(),
         }
     }
 }
@@ -112,6 +146,10 @@ impl KooDriveSim {
             short_page_probability: config.short_page_probability,
             string_counters: config.string_counters,
             string_code: config.string_code,
+            shape: config.shape,
+            carrier_agent: config.carrier_agent.clone(),
+            clock_skew: config.clock_skew,
+            bodies: Mutex::new(std::collections::HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -164,6 +202,22 @@ impl KooDriveSim {
             .iter()
             .map(|f| (f.id.clone(), f.container_id.clone()))
             .collect()
+    }
+
+    /// The JSON body of the last request to a route (`create`, `update`, `cancel`, …), as
+    /// received, whatever the answer was; `None` before any or for a body that is not JSON.
+    pub fn last_body(&self, route: &str) -> Option<serde_json::Value> {
+        self.state
+            .bodies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(route)
+            .cloned()
+    }
+
+    /// The current expiry of a share, in the simulator's store.
+    pub fn expire_time(&self, share_id: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.lock_store().get(share_id).and_then(|s| s.expire_time)
     }
 
     /// Changes the sliding token expiry (e.g. to a few milliseconds in a test).

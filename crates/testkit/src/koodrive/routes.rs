@@ -3,10 +3,15 @@
 use super::auth::{verify_app, AppCredentials, Sessions};
 use super::seed;
 use super::store::{iso, Cursor, Render, SimFile, SimShare, Store};
+use super::validate::{
+    bad_params, business, check_code, check_comment, check_expire_time, check_permission,
+    int_field, not_found, parse_json, string_list,
+};
+use super::DocShape;
 use crate::faults::{Counters, Faults};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,6 +36,11 @@ pub(crate) struct SimState {
     pub short_page_probability: f64,
     pub string_counters: bool,
     pub string_code: bool,
+    pub shape: DocShape,
+    pub carrier_agent: Option<String>,
+    pub clock_skew: Duration,
+    /// Last JSON request body per route.
+    pub bodies: Mutex<HashMap<String, Value>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -37,6 +48,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SimState {
+    /// The simulator's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_skew
+    }
+
+    fn render(&self, detail: bool) -> Render {
+        Render {
+            string_counters: self.string_counters,
+            detail,
+            shape: self.shape,
+        }
+    }
+
     /// `code` 0, sometimes as `"0"`.
     fn ok_code(&self) -> Value {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
@@ -59,23 +83,6 @@ impl SimState {
     }
 }
 
-fn business(status: u16, code: i64, msg: &str) -> Response {
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        [("content-type", "application/json")],
-        json!({"code": code, "msg": msg}).to_string(),
-    )
-        .into_response()
-}
-
-fn bad_params(why: &str) -> Response {
-    business(400, 13000102, &format!("Verify parameters failed. {why}"))
-}
-
-fn not_found() -> Response {
-    business(400, 13000309, "资源不存在")
-}
-
 /// Counts, applies faults, authenticates. `None` = go on.
 async fn prelude(
     st: &SimState,
@@ -86,8 +93,18 @@ async fn prelude(
     body: &[u8],
 ) -> Option<Response> {
     st.counters.hit(route);
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        lock(&st.bodies).insert(route.to_owned(), v);
+    }
     if let Some(r) = st.faults.before(route).await {
         return Some(r);
+    }
+    // Carrier APIs: "X-Hw-Agentname … Mandatory" (KD-C). The failure answer is undocumented.
+    if let Some(agent) = &st.carrier_agent {
+        let sent = headers.get("x-hw-agentname").and_then(|v| v.to_str().ok());
+        if sent != Some(agent.as_str()) {
+            return Some(bad_params("X-Hw-Agentname is missing or not this carrier"));
+        }
     }
     // "业务跟踪id(必须58位)": a trace id, when sent, must be 58 characters.
     if let Some(trace) = headers.get("x-traceid") {
@@ -104,7 +121,7 @@ async fn prelude(
             // "Session Management … do not support app auth."
             return Some(business(401, 401, "Unauthorized"));
         }
-        return verify_app(&st.app, method, uri, headers, body).err();
+        return verify_app(&st.app, method, uri, headers, body, st.now()).err();
     }
     if route == "session_refresh" {
         return None; // checked by the handler, which needs the session id
@@ -118,7 +135,20 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/koodrive/ose/v1/share/cancel", post(cancel))
         .route("/koodrive/ose/v1/share/{id}", get(detail).put(update))
         .route("/koodrive/ose/v1/session/refresh", post(refresh))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            stamp_date,
+        ))
         .with_state(state)
+}
+
+/// Every answer's `Date` is the simulator's clock (a real server's `Date` is its own).
+async fn stamp_date(State(st): State<Arc<SimState>>, mut resp: Response) -> Response {
+    let date = st.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
+    resp
 }
 
 fn fnv(s: &str) -> u64 {
@@ -184,10 +214,7 @@ async fn list(
     } else {
         page_size
     };
-    let render = Render {
-        string_counters: st.string_counters,
-        detail: false,
-    };
+    let render = st.render(false);
     let (links, next) = {
         let store = lock(&st.store);
         let (shares, next) = store.page(&cursor, take);
@@ -215,10 +242,7 @@ async fn detail(
     if let Some(r) = prelude(&st, "get", &method, &uri, &headers, &body).await {
         return r;
     }
-    let render = Render {
-        string_counters: st.string_counters,
-        detail: true,
-    };
+    let render = st.render(true);
     let link = match lock(&st.store).get(&id) {
         Some(s) => s.to_json(render),
         None => return not_found(),
@@ -228,87 +252,16 @@ async fn detail(
     st.ok(m)
 }
 
-fn parse_json(body: &[u8]) -> Result<Map<String, Value>, Response> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(bad_params("body must be a JSON object")),
-    }
-}
-
-fn int_field(m: &Map<String, Value>, key: &str) -> Option<i64> {
-    match m.get(key)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn string_list(m: &Map<String, Value>, key: &str) -> Result<Vec<String>, Response> {
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad_params(key)))
-            .collect(),
-        Some(_) => Err(bad_params(key)),
-    }
-}
-
-fn check_code(code: &str) -> Result<(), Response> {
-    if code.len() == 8 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(())
-    } else {
-        Err(bad_params("extractCode must be [0-9a-zA-Z]{8}"))
-    }
-}
-
-fn check_comment(m: &Map<String, Value>) -> Result<Option<String>, Response> {
-    match m.get("comment") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(c)) if c.chars().count() < 512 => Ok(Some(c.clone())),
-        Some(_) => Err(bad_params(
-            "comment must be a string of fewer than 512 characters",
-        )),
-    }
-}
-
-fn check_expire_time(m: &Map<String, Value>) -> Result<(), Response> {
-    match m.get("expireTime") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(s)) => {
-            let iso = DateTime::parse_from_rfc3339(s).is_ok();
-            let plain = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").is_ok();
-            if iso || plain || s.is_empty() {
-                Ok(())
-            } else {
-                Err(bad_params("expireTime"))
-            }
-        }
-        Some(_) => Err(bad_params("expireTime")),
-    }
-}
-
-fn permission(m: &Map<String, Value>) -> Result<Option<(bool, bool, bool)>, Response> {
-    match m.get("permission") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(p)) => {
-            let b = |k: &str| p.get(k).and_then(Value::as_bool);
-            Ok(Some((
-                b("preview").unwrap_or(true),
-                b("edit").unwrap_or(false),
-                b("download").unwrap_or(true),
-            )))
-        }
-        Some(_) => Err(bad_params("permission")),
-    }
-}
-
 fn build_share(
     st: &SimState,
     m: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<SimShare, Response> {
     let scope = match int_field(m, "scope") {
+        // Carrier createShare: "1 (external link) or 3 (specified enterprise users)".
+        Some(2) if st.carrier_agent.is_some() => {
+            return Err(bad_params("scope must be 1 or 3 for a carrier tenant"))
+        }
         Some(s @ 1..=3) => s as u8,
         _ => return Err(bad_params("scope must be 1, 2 or 3")),
     };
@@ -337,6 +290,7 @@ fn build_share(
     };
     let comment = check_comment(m)?;
     check_expire_time(m)?;
+    check_permission(m)?;
     let user_ids = string_list(m, "userIds")?;
     let dept_ids = string_list(m, "deptIds")?;
     let group_ids = string_list(m, "groupIds")?;
@@ -361,7 +315,7 @@ fn build_share(
         scope,
         display_name: seed::display_name(&files),
         files,
-        permission: permission(m)?,
+        permission: None,
         extract_code,
         // The simulator takes validDays as the authority; expireTime is only validated.
         expire_time: Some(now + Duration::days(valid_days)),
@@ -392,7 +346,7 @@ async fn create(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let share = match build_share(&st, &m, Utc::now()) {
+    let share = match build_share(&st, &m, st.now()) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -425,8 +379,11 @@ async fn update(
         Ok(m) => m,
         Err(r) => return r,
     };
+    // Documented as mandatory, yet its 0 means "unchanged" to the enterprise edition and
+    // "validity not set" to the carrier one: absent is taken as unchanged.
     let valid_days = match m.get("validDays") {
-        Some(Value::Number(n)) => n.as_i64().filter(|d| (0..=365).contains(d)),
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Number(n)) => n.as_i64().filter(|d| (0..=365).contains(d)).map(Some),
         _ => None,
     };
     let Some(valid_days) = valid_days else {
@@ -448,24 +405,28 @@ async fn update(
     if let Err(r) = check_expire_time(&m) {
         return r;
     }
-    let perm = match permission(&m) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let now = Utc::now();
+    if let Err(r) = check_permission(&m) {
+        return r;
+    }
+    let now = st.now();
+    // The detail form has no counters; they are added below.
     let render = Render {
-        string_counters: false, // the detail form has no counters; they are added below
-        detail: true,
+        string_counters: false,
+        ..st.render(true)
     };
     let link = {
         let mut store = lock(&st.store);
         let Some(share) = store.get_mut(&id) else {
             return not_found();
         };
-        if valid_days > 0 {
-            share.expire_time = Some(now + Duration::days(valid_days));
-            if share.status == 3 {
-                share.status = 0;
+        match valid_days {
+            Some(0) if st.carrier_agent.is_some() => share.expire_time = None,
+            None | Some(0) => {}
+            Some(days) => {
+                share.expire_time = Some(now + Duration::days(days));
+                if share.status == 3 {
+                    share.status = 0;
+                }
             }
         }
         if let Some(c) = code {
@@ -473,9 +434,6 @@ async fn update(
         }
         if let Some(c) = comment {
             share.comment = (!c.is_empty()).then_some(c);
-        }
-        if perm.is_some() {
-            share.permission = perm;
         }
         let mut link = share.to_json(render);
         // Unlike the detail, the update answer's `shareLink` has the counters, typed String
@@ -514,13 +472,19 @@ async fn cancel(
         ids.iter()
             .enumerate()
             .map(|(i, id)| {
-                if store.remove(id) {
-                    json!({"shareId": id, "code": 0, "msg": "success"})
+                let mut sub = if store.remove(id) {
+                    json!({"code": 0, "msg": "success"})
                 } else if i % 2 == 0 {
-                    json!({"shareId": id, "code": "13000309", "msg": "资源不存在"})
+                    json!({"code": "13000309", "msg": "资源不存在"})
                 } else {
-                    json!({"shareId": id, "code": 13000309, "msg": "资源不存在"})
+                    json!({"code": 13000309, "msg": "资源不存在"})
+                };
+                // The current reference's `ShareSubResponse` has only `code` and `msg`; the
+                // seed page and the carrier example also name the share.
+                if st.shape == DocShape::SeedPage {
+                    sub["shareId"] = json!(id);
                 }
+                sub
             })
             .collect()
     };

@@ -1,6 +1,7 @@
 //! The simulator's share store: shares ordered by sharing time (newest first, the default
 //! `sortType=4&sortDirection=2`), so a page is a B-tree range scan, O(page).
 
+use super::DocShape;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use std::cmp::Reverse;
@@ -104,6 +105,7 @@ impl Cursor {
 pub(crate) struct Render {
     pub string_counters: bool,
     pub detail: bool,
+    pub shape: DocShape,
 }
 
 #[derive(Default)]
@@ -236,13 +238,18 @@ impl SimShare {
             // no space: what a client knows of those comes from the list.
         }
         m.insert("displayName".into(), json!(self.display_name));
-        if let Some((preview, edit, download)) = self.permission {
+        // The current reference's `ShareByMeLink` has neither `permission` nor `extractCode`;
+        // the seed page's and every detail (`ShareByMeLinkDetail`) have both.
+        let secretive = !r.detail && r.shape == DocShape::CurrentReference;
+        if let Some((preview, edit, download)) = self.permission.filter(|_| !secretive) {
             m.insert(
                 "permission".into(),
                 json!({"preview": preview, "edit": edit, "download": download}),
             );
         }
-        if let Some(code) = &self.extract_code {
+        if !secretive {
+            // A share without a code answers `""`, as the create answer does.
+            let code = self.extract_code.as_deref().unwrap_or_default();
             m.insert("extractCode".into(), json!(code));
         }
         if let Some(t) = self.expire_time {
