@@ -72,6 +72,26 @@ impl CliReport {
     }
 }
 
+/// The accounts a command's filter selects; an account name the config lacks is an error.
+pub fn selected_accounts(
+    state: &AppState,
+    filter: &unishare_gateway::query::Filter,
+) -> Result<Vec<std::sync::Arc<unishare_gateway::account::Account>>, Error> {
+    for name in &filter.accounts {
+        if state.account(name).is_none() {
+            return Err(Error::invalid_request(format!(
+                "unknown account {name:?} (not in the config)"
+            )));
+        }
+    }
+    Ok(state
+        .accounts
+        .iter()
+        .filter(|a| filter.wants_account(a.name.as_str(), a.kind))
+        .cloned()
+        .collect())
+}
+
 /// `unishare export`: crawls every selected account directly (no server, no cache reuse), then
 /// streams the same serializer as `GET /v1/export` into `out`. Progress (a spinner while
 /// crawling, then a bar of shares written) goes to stderr, hidden when stderr is not a terminal.
@@ -84,19 +104,7 @@ pub async fn run(
 ) -> Result<CliReport, Error> {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use std::io::IsTerminal;
-    for name in &query.filter.accounts {
-        if state.account(name).is_none() {
-            return Err(Error::invalid_request(format!(
-                "unknown account {name:?} (not in the config)"
-            )));
-        }
-    }
-    let selected: Vec<_> = state
-        .accounts
-        .iter()
-        .filter(|a| query.filter.wants_account(a.name.as_str(), a.kind))
-        .cloned()
-        .collect();
+    let selected = selected_accounts(state, &query.filter)?;
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {

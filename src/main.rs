@@ -187,14 +187,28 @@ async fn export(
 }
 
 /// Creates (or truncates) the export file; one holding access codes is readable by its owner
-/// only (mode 0600 on Unix).
+/// only (mode 0600 on Unix) and is never written through a symbolic link (`O_NOFOLLOW`: a link
+/// planted at the path cannot redirect the codes to a file another user reads).
 fn create_output(path: &std::path::Path, secret: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     if secret {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let file = options.mode(0o600).open(path)?;
+        let file = options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    std::io::Error::new(
+                        e.kind(),
+                        "the path is a symbolic link; an export with access codes is not written through one",
+                    )
+                } else {
+                    e
+                }
+            })?;
         // An existing file keeps its mode on open: narrow it too (not a device or a pipe).
         if file.metadata()?.is_file() {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;

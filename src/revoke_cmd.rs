@@ -41,19 +41,7 @@ pub async fn run(state: &std::sync::Arc<AppState>, args: &RevokeArgs) -> Result<
     for (k, v) in &pairs {
         filter.apply_pair(k, v)?;
     }
-    for name in &filter.accounts {
-        if state.account(name).is_none() {
-            return Err(Error::invalid_request(format!(
-                "unknown account {name:?} (not in the config)"
-            )));
-        }
-    }
-    let selected: Vec<_> = state
-        .accounts
-        .iter()
-        .filter(|a| filter.wants_account(a.name.as_str(), a.kind))
-        .cloned()
-        .collect();
+    let selected = crate::export_cmd::selected_accounts(state, &filter)?;
     let mut failed_crawls = 0;
     for r in futures::future::join_all(selected.iter().map(|a| a.start_crawl())).await {
         if let Err(e) = r {

@@ -259,6 +259,27 @@ async fn the_export_command_crawls_the_vendors_and_reports_failures() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&secret_out).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+        // A symbolic link planted at the path is not followed: the export fails and the
+        // link's target keeps its content.
+        let target = out.with_extension("target.txt");
+        let link = out.with_extension("link.ndjson");
+        std::fs::write(&target, "untouched").unwrap();
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let run = Command::new(env!("CARGO_BIN_EXE_unishare"))
+            .args(["export", "--include-passwords", "--config"])
+            .arg(&cfg)
+            .arg("--output")
+            .arg(&link)
+            .output()
+            .unwrap();
+        assert!(!run.status.success());
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("symbolic link"), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+        let _ = std::fs::remove_file(&link);
+        let _ = std::fs::remove_file(&target);
     }
 
     // A bad flag value is a clear error.
@@ -324,7 +345,7 @@ async fn metrics_and_openapi_are_served_without_a_key() {
     for path in [
         "/v1/shares",
         "/v1/shares/hq:nope",
-        "/v1/shares/cn:nope",
+        "/v1/shares/cn:1",
         "/v1/stats",
     ] {
         let _ = get(&g.url(path), Some(READER_KEY)).await;

@@ -57,6 +57,13 @@ async fn every_users_links_with_owners_and_offboarding_by_owner() {
     let g = Gateway::start(&site_config(&corp, ""));
     g.ready().await;
 
+    let (_, accounts) = get(&g.url("/v1/accounts"), None).await;
+    assert_eq!(accounts["accounts"][0]["inventory"], "site", "{accounts}");
+    assert_eq!(
+        accounts["accounts"][0]["capabilities"]["site_inventory"],
+        true
+    );
+
     // Every share of every user, exactly once.
     let ids = walk(&g, "account=corp&limit=17", None).await;
     let unique: HashSet<&String> = ids.iter().collect();

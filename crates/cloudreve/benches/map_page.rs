@@ -21,22 +21,9 @@ fn fetch_page() -> Vec<u8> {
             pro_fields: true,
             ..CloudreveSimConfig::default()
         };
-        let (email, password) = (config.email.clone(), config.password.clone());
         let sim = CloudreveSim::start(config).await.expect("simulator");
         let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{}/api/v4/session/token", sim.base_url()))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("login json");
-        let token = login["data"]["token"]["access_token"]
-            .as_str()
-            .expect("access token")
-            .to_owned();
+        let token = sim.access_token();
         let body = http
             .get(format!("{}/api/v4/share", sim.base_url()))
             .query(&[("page_size", "100"), ("order_direction", "desc")])

@@ -4,7 +4,7 @@
 use crate::dto::Envelope;
 use crate::error::{http_status_error, not_an_envelope, transport_error};
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,6 +53,7 @@ impl Http {
             .user_agent(concat!("unishare-cloudreve/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(60))
+            // No redirect is followed (unishare_core::upstream): a 3xx is an error.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::internal("could not build the HTTP client").with_source(e))?;
@@ -104,6 +105,14 @@ impl Http {
         }
         let resp = req.send().await.map_err(transport_error)?;
         let status = resp.status().as_u16();
+        if unishare_core::upstream::is_redirect(status) {
+            let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+            return Err(unishare_core::upstream::redirect_error(
+                "Cloudreve",
+                status,
+                location,
+            ));
+        }
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)

@@ -19,6 +19,7 @@ mod config;
 mod dto;
 mod error;
 mod mapping;
+mod native_id;
 pub mod oauth;
 mod persist;
 mod provider;
@@ -47,6 +48,26 @@ pub mod bench {
             return Ok(crate::mapping::map_list_decoded(account, data).0);
         }
         map_list_body_robust(account, body)
+    }
+
+    /// Decodes a whole `POST /api/v4/admin/share` answer body (page 1) and maps its page
+    /// exactly as a site-wide `list_page` does after the HTTP exchange.
+    pub fn map_admin_body(
+        account: &AccountName,
+        body: &[u8],
+        page_size: u32,
+    ) -> Result<Page, Error> {
+        let answer = crate::client::decode_envelope(body)?;
+        if answer.code != 0 {
+            return Err(Error::upstream_protocol(format!("code {}", answer.code)));
+        }
+        crate::site::map_page(
+            account,
+            answer.data.as_deref(),
+            crate::site::SiteCursor::start(),
+            page_size,
+            chrono::Utc::now(),
+        )
     }
 
     /// The path of an answer the one-pass decoder declines: the envelope, then each record

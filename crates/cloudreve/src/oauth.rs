@@ -179,6 +179,17 @@ pub async fn exchange_code(
         .await
         .map_err(crate::error::transport_error)?;
     let status = resp.status();
+    if unishare_core::upstream::is_redirect(status.as_u16()) {
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok());
+        return Err(unishare_core::upstream::redirect_error(
+            "Cloudreve",
+            status.as_u16(),
+            location,
+        ));
+    }
     let body = resp.bytes().await.map_err(crate::error::transport_error)?;
     if status.is_success() {
         let t: TokenResponse = serde_json::from_slice(&body)

@@ -24,6 +24,13 @@ pub enum ErrorKind {
     Conflict,
     /// The provider cannot honour an option; the error names the capability.
     Unsupported,
+    /// A write's body is not `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// The request names a host this server does not answer for (key-less mode serves
+    /// loopback host names only).
+    MisdirectedRequest,
+    /// The gateway itself is at a configured limit (connections, requests in flight).
+    Overloaded,
     /// Too many requests; retry after the given delay when known.
     RateLimited {
         /// How long to wait, when the vendor said.
@@ -49,6 +56,9 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::MisdirectedRequest => "misdirected_request",
+            ErrorKind::Overloaded => "overloaded",
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::UpstreamAuth => "upstream_auth",
             ErrorKind::UpstreamProtocol => "upstream_protocol",
@@ -61,7 +71,7 @@ impl ErrorKind {
     pub fn default_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::RateLimited { .. } | ErrorKind::UpstreamUnavailable
+            ErrorKind::RateLimited { .. } | ErrorKind::UpstreamUnavailable | ErrorKind::Overloaded
         )
     }
 }

@@ -72,7 +72,8 @@ impl<'de> Deserialize<'de> for AccountName {
 /// The gateway-wide share id: `{account}:{native_id}`.
 ///
 /// The account part cannot contain `:`, so the first `:` splits the two; the native id may
-/// contain anything printable except whitespace and control characters.
+/// contain anything printable except whitespace, control characters, `/` and `\\`, and is
+/// not a dot segment (`.`, `..`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ShareId {
     full: CompactString,
@@ -131,13 +132,38 @@ fn validate_native_id(native: &str) -> Result<(), Error> {
     }
     if native
         .chars()
-        .any(|c| c.is_control() || c.is_whitespace() || c == '/')
+        .any(|c| c.is_control() || c.is_whitespace() || c == '/' || c == '\\')
     {
         return Err(Error::invalid_request(
-            "invalid share id: the native id contains whitespace, '/' or control characters",
+            "invalid share id: the native id contains whitespace, '/', '\\' or control characters",
+        ));
+    }
+    // A dot segment would move a vendor path up (`/share/..` is `/`): no vendor id is one.
+    if native == "." || native == ".." {
+        return Err(Error::invalid_request(
+            "invalid share id: the native id is a dot segment",
         ));
     }
     Ok(())
+}
+
+/// Checks a native id a client sent against a vendor's form (called by each vendor's
+/// `ShareProvider::check_native_id`): 1 to `max_len` bytes, each accepted by `byte_ok`; else an
+/// [`crate::ErrorKind::InvalidRequest`] saying that a `vendor` share id is `form`.
+pub fn check_native_form(
+    native_id: &str,
+    max_len: usize,
+    byte_ok: fn(&u8) -> bool,
+    vendor: &str,
+    form: &str,
+) -> Result<(), Error> {
+    if (1..=max_len).contains(&native_id.len()) && native_id.bytes().all(|b| byte_ok(&b)) {
+        Ok(())
+    } else {
+        Err(Error::invalid_request(format!(
+            "invalid share id: a {vendor} share id is 1 to {max_len} {form}"
+        )))
+    }
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -203,6 +229,9 @@ mod tests {
             "hq:a b",
             "hq:a/b",
             "hq:a\nb",
+            "hq:.",
+            "hq:..",
+            "hq:a\\b",
             &format!("{}:x", "a".repeat(65)),
             &format!("hq:{}", "x".repeat(257)),
         ] {

@@ -11,7 +11,8 @@
 //!   an unsupported option into an [`ErrorKind::Unsupported`] error;
 //! - [`Error`], the single error type (a kind plus a retryable flag plus context);
 //! - [`lenient`], serde helpers for the sloppy JSON vendors send;
-//! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe).
+//! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe);
+//! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed).
 #![deny(missing_docs)]
 
 pub mod capabilities;
@@ -25,6 +26,7 @@ pub mod refresh;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod upstream;
 pub mod vendor;
 
 pub use capabilities::{AudienceSet, Capabilities, PasswordRule, SourceForm};

@@ -232,8 +232,11 @@ pub struct Share {
     /// Display name.
     #[cfg_attr(feature = "utoipa", schema(value_type = String))]
     pub name: CompactString,
-    /// The link a person opens, without any embedded access code.
-    #[cfg_attr(feature = "utoipa", schema(value_type = String))]
+    /// The link a person opens, without any embedded access code, as the vendor gave it.
+    /// Served only when it is an `http`/`https` URL ([`is_servable_url`]); anything else
+    /// (`javascript:`, `data:`, …) is sent as `null` and the record counts as damaged.
+    #[serde(deserialize_with = "null_as_empty")]
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>))]
     pub url: CompactString,
     /// The link with the access code embedded, where the vendor makes one (Cloudreve
     /// `/s/{id}/{password}`). Sent as `url` only when secrets are revealed.
@@ -275,7 +278,33 @@ pub struct Share {
     pub vendor: VendorFields,
 }
 
+/// Reads the served `url` back: `null` (a URL that was not servable) becomes the empty string,
+/// which is not servable either.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<CompactString, D::Error> {
+    Ok(Option::<CompactString>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Whether a vendor URL may be served: it starts with `http://` or `https://` (any case).
+/// Every other scheme (`javascript:`, `data:`, `file:`, a relative or blank value) would be
+/// followed by a dashboard, a spreadsheet or a script that trusts the gateway's `url`.
+pub fn is_servable_url(url: &str) -> bool {
+    let b = url.as_bytes();
+    let starts =
+        |prefix: &[u8]| b.len() > prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix);
+    starts(b"http://") || starts(b"https://")
+}
+
 impl Share {
+    /// Whether both the public and the secret URL may be served ([`is_servable_url`]); a
+    /// record for which this is false is counted as damaged where records are stored.
+    pub fn has_servable_urls(&self) -> bool {
+        is_servable_url(&self.url)
+            && self
+                .secret_url
+                .as_ref()
+                .is_none_or(|s| is_servable_url(s.expose()))
+    }
+
     /// A serializable view of this share that includes `password` (and the `url` with the
     /// access code embedded) only when `reveal_secrets` is true.
     pub fn view(&self, reveal_secrets: bool) -> ShareView<'_> {
@@ -300,12 +329,14 @@ pub struct ShareView<'a> {
 }
 
 impl ShareView<'_> {
-    /// The `url` this view shows.
-    pub fn url(&self) -> &str {
-        match (&self.share.secret_url, self.reveal_secrets) {
+    /// The `url` this view shows; `None` when the vendor's URL is not `http`/`https`
+    /// ([`is_servable_url`]).
+    pub fn url(&self) -> Option<&str> {
+        let url = match (&self.share.secret_url, self.reveal_secrets) {
             (Some(secret), true) => secret.expose(),
             _ => &self.share.url,
-        }
+        };
+        is_servable_url(url).then_some(url)
     }
 
     /// The `password` this view shows.
@@ -326,7 +357,7 @@ struct Repr<'a> {
     provider: Provider,
     native_id: &'a str,
     name: &'a str,
-    url: &'a str,
+    url: Option<&'a str>,
     short_code: &'a Option<CompactString>,
     status: ShareStatus,
     audience: Audience,
@@ -499,5 +530,58 @@ mod tests {
         let back: Share = serde_json::from_str(&serde_json::to_string(&share).unwrap()).unwrap();
         assert_eq!(back.password, None);
         assert_eq!(back.name, share.name);
+    }
+
+    #[test]
+    fn only_http_urls_are_served() {
+        for ok in [
+            "http://x",
+            "https://drive.example/s/a",
+            "HTTPS://X/y",
+            "Http://x",
+        ] {
+            assert!(is_servable_url(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://%0aalert(1)",
+            "data:text/html,<script>",
+            "file:///etc/passwd",
+            "vbscript:x",
+            " https://x",
+            "https:x",
+            "http://",
+            "//evil.example/x",
+            "/s/abc",
+            "",
+        ] {
+            assert!(!is_servable_url(bad), "{bad:?}");
+        }
+        let mut share = sample();
+        assert!(share.has_servable_urls());
+        share.url = "javascript:alert(document.cookie)".into();
+        assert!(!share.has_servable_urls());
+        assert_eq!(serde_json::to_value(&share).unwrap()["url"], Value::Null);
+        // The secret URL is shown when revealed, and it is checked on its own.
+        assert_eq!(
+            serde_json::to_value(share.view(true)).unwrap()["url"],
+            "http://localhost:5173/s/g2guA/gcqzfaze"
+        );
+        share.url = "http://localhost:5173/s/g2guA".into();
+        share.secret_url = Some(Secret::new("javascript:alert(1)"));
+        assert!(!share.has_servable_urls());
+        assert_eq!(
+            serde_json::to_value(share.view(true)).unwrap()["url"],
+            Value::Null
+        );
+        assert_eq!(
+            serde_json::to_value(share.view(false)).unwrap()["url"],
+            "http://localhost:5173/s/g2guA"
+        );
+        // A served `null` reads back as a URL that is still not served.
+        share.url = "data:x".into();
+        let back: Share = serde_json::from_value(serde_json::to_value(&share).unwrap()).unwrap();
+        assert_eq!(back.url, "");
+        assert_eq!(back.view(false).url(), None);
     }
 }

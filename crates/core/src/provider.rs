@@ -55,6 +55,11 @@ pub trait ShareProvider: Send + Sync + 'static {
     /// What this account can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// Whose links the account lists (default: its own user's).
+    fn inventory(&self) -> crate::Inventory {
+        crate::Inventory::User
+    }
+
     /// One page of the account's own shares, in the vendor's stable crawl order. `None` asks
     /// for the first page; pass back [`Page::next`] for the following one. A short or empty
     /// page is not the end: only `next == None` is.
@@ -73,6 +78,14 @@ pub trait ShareProvider: Send + Sync + 'static {
     /// Revokes links, batching as the vendor allows; one outcome per id, in input order.
     /// `Err` only when nothing could be attempted (e.g. authentication failed).
     async fn revoke(&self, native_ids: &[String], ctx: &CallContext) -> Result<Vec<RevokeOutcome>>;
+
+    /// Checks the form of a native id a client sent, before it reaches a vendor path (the
+    /// gateway calls this once, where it resolves a share id). A vendor's ids have one form
+    /// (Cloudreve hashids, KooDrive digits); anything else is an
+    /// [`crate::ErrorKind::InvalidRequest`]. The default accepts what [`crate::ShareId`] does.
+    fn check_native_id(&self, _native_id: &str) -> Result<()> {
+        Ok(())
+    }
 
     /// How often [`Self::keep_alive`] should run; `None` (the default): the account's
     /// credentials do not lapse when unused.

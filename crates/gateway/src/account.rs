@@ -172,6 +172,9 @@ pub struct CacheCounters {
     pub crawls_failed: AtomicU64,
     /// Records skipped by the last crawls (cumulative).
     pub skipped_records: AtomicU64,
+    /// Records kept but damaged: a `url` that is not `http`/`https`, served as `null`
+    /// (cumulative over crawls; `docs/security.md`).
+    pub damaged_records: AtomicU64,
 }
 
 /// One account.
@@ -416,6 +419,12 @@ impl Account {
                 tracing::warn!(account = %self.name, native_id = ?s.native_id, reason = %s.reason, "skipped a vendor record");
             }
             skipped.extend(page.skipped.into_iter().map(|s| s.native_id));
+            for s in page.shares.iter().filter(|s| !s.has_servable_urls()) {
+                self.counters
+                    .damaged_records
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(account = %self.name, native_id = %s.native_id, "vendor record has a url that is not http(s); serving it as null");
+            }
             shares.extend(page.shares.into_iter().map(|mut s| {
                 // Records mostly repeat a few vendor field sets: keep each once.
                 s.vendor = vendor.intern(std::mem::take(&mut s.vendor));

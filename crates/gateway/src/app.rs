@@ -65,18 +65,28 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
-    let timeout = state.config.server.request_timeout;
+    let entry = crate::request_id::Entry {
+        timeout: state.config.server.request_timeout,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(
+            state.config.limits.max_in_flight,
+        )),
+    };
     let mut router = Router::new();
     for (_, path, handler) in table() {
         // Several methods of one path merge into one method router.
         router = router.route(path, handler);
     }
-    router
+    router = router
         .merge(crate::dashboard::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    if state.principals.anonymous().is_some() {
+        // Key-less (loopback) mode: refuse foreign Host names (DNS rebinding).
+        router = router.layer(axum::middleware::from_fn(crate::loopback_host::middleware));
+    }
+    router
         .layer(axum::middleware::from_fn(move |req, next| {
-            crate::request_id::middleware(timeout, req, next)
+            crate::request_id::middleware(entry.clone(), req, next)
         }))
         .with_state(state)
 }

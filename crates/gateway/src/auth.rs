@@ -1,8 +1,10 @@
 //! API keys: `Authorization: Bearer <key>`, compared by SHA-256 in constant time; scopes and an
-//! account allow-list per key. With no key configured the server only runs on loopback, and
-//! callers are the anonymous principal with every scope (the demo).
+//! account allow-list per key, an optional request rate (`rate_limit`, 429 + `Retry-After`) and
+//! a cap on concurrent exports. With no key configured the server only runs on loopback, and
+//! callers are the anonymous principal with every scope (the demo; `docs/security.md`).
 
 use crate::config::{ApiKeyConfig, Scope};
+use crate::limits::KeyLimits;
 use crate::problem::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
@@ -28,11 +30,12 @@ struct Identity {
     name: String,
     scopes: HashSet<Scope>,
     accounts: Option<HashSet<String>>,
+    limits: KeyLimits,
 }
 
 impl Principal {
     /// The operator at the command line (`unishare revoke`): whoever holds the config file
-    /// holds every account's credentials, so every scope on every account.
+    /// holds every account's credentials, so every scope on every account and no request rate limit.
     pub fn cli() -> Principal {
         Principal(Arc::new(Identity {
             name: "cli".into(),
@@ -40,26 +43,35 @@ impl Principal {
                 .into_iter()
                 .collect(),
             accounts: None,
+            limits: KeyLimits::new(None, 64),
         }))
     }
 
-    /// The anonymous principal of a key-less (loopback) server.
-    pub fn anonymous() -> Principal {
+    /// The anonymous principal of a key-less (loopback) server, with at most `max_exports`
+    /// concurrent exports.
+    pub fn anonymous(max_exports: usize) -> Principal {
         Principal(Arc::new(Identity {
             name: "anonymous".into(),
             scopes: [Scope::Read, Scope::Write, Scope::Secrets]
                 .into_iter()
                 .collect(),
             accounts: None,
+            limits: KeyLimits::new(None, max_exports),
         }))
     }
 
-    fn from_key(k: &ApiKeyConfig) -> Principal {
+    fn from_key(k: &ApiKeyConfig, max_exports: usize) -> Principal {
         Principal(Arc::new(Identity {
             name: k.name.clone(),
             scopes: k.scopes.clone(),
             accounts: k.accounts.clone(),
+            limits: KeyLimits::new(k.rate_limit, max_exports),
         }))
+    }
+
+    /// The caller's rate and export limiters.
+    pub fn limits(&self) -> &KeyLimits {
+        &self.0.limits
     }
 
     /// Key name (`anonymous` without keys).
@@ -116,13 +128,14 @@ pub struct Principals {
 }
 
 impl Principals {
-    /// The principals of `keys` (anonymous when the list is empty).
-    pub fn new(keys: &[ApiKeyConfig]) -> Principals {
+    /// The principals of `keys` (anonymous when the list is empty), each allowed
+    /// `max_exports` concurrent exports.
+    pub fn new(keys: &[ApiKeyConfig], max_exports: usize) -> Principals {
         Principals {
-            anonymous: keys.is_empty().then(Principal::anonymous),
+            anonymous: keys.is_empty().then(|| Principal::anonymous(max_exports)),
             keys: keys
                 .iter()
-                .map(|k| (k.sha256, Principal::from_key(k)))
+                .map(|k| (k.sha256, Principal::from_key(k, max_exports)))
                 .collect(),
         }
     }
@@ -163,15 +176,45 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         let value = header
             .to_str()
             .map_err(|_| unauth("malformed Authorization header"))?;
-        let key = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
+        let key = bearer_token(value)
             .ok_or_else(|| unauth("Authorization must be \"Bearer <api key>\""))?;
-        state
+        let principal = state
             .principals
             .authenticate(key)
-            .ok_or_else(|| unauth("unknown API key"))
+            .ok_or_else(|| unauth("unknown API key"))?;
+        principal.limits().check_rate()?;
+        Ok(principal)
+    }
+}
+
+/// The credentials of `Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with(' ') {
+        return None;
+    }
+    Some(rest.trim()).filter(|k| !k.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for ok in ["Bearer k1", "bearer k1", "BEARER k1", "bEaReR   k1 "] {
+            assert_eq!(bearer_token(ok), Some("k1"), "{ok}");
+        }
+        for bad in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Bearerk1",
+            "Basic k1",
+            "Bear k1",
+            "Bearer\tk1",
+        ] {
+            assert_eq!(bearer_token(bad), None, "{bad:?}");
+        }
     }
 }

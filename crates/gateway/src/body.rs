@@ -1,5 +1,7 @@
 //! A JSON body extractor whose every failure is a 400 problem with a helpful detail: body too
-//! large, not JSON, wrong field type, unknown field.
+//! large, not JSON, wrong field type, unknown field; a body not sent as
+//! `Content-Type: application/json` is a 415 before it is read (a cross-site form or
+//! `text/plain` POST cannot reach a write; `docs/security.md`).
 //!
 //! The size limit (`server.max_body_bytes`) is enforced here, while the body is read, rather
 //! than by a router-wide `DefaultBodyLimit` layer: axum wraps every route in each router layer
@@ -12,7 +14,25 @@ use axum::extract::{FromRequest, Request};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use unishare_core::Error;
+use unishare_core::{Error, ErrorKind};
+
+/// Fails with 415 unless the request says `Content-Type: application/json` (parameters such
+/// as `charset` allowed). Browsers send cross-site requests without a CORS preflight only
+/// with `text/plain`, form or multipart bodies, so no web page can make a write this way.
+fn require_json_content_type(req: &Request) -> Result<(), ApiError> {
+    let essence = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim());
+    match essence {
+        Some(e) if e.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(ApiError(Error::new(
+            ErrorKind::UnsupportedMediaType,
+            "a write takes a JSON body: send Content-Type: application/json",
+        ))),
+    }
+}
 
 /// The request body, parsed as JSON into `T`.
 pub struct JsonBody<T>(pub T);
@@ -21,6 +41,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        require_json_content_type(&req)?;
         let limit = state.config.server.max_body_bytes;
         let body = Limited::new(req.into_body(), limit);
         let bytes = body.collect().await.map_err(|e| {

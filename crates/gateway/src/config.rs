@@ -1,7 +1,10 @@
 //! Configuration (DESIGN.md §4): a TOML file overridden by `UNISHARE_<SECTION>__<KEY>`
 //! environment variables, read with figment, then validated into [`Config`]. Every error names
-//! the key (and the file) it is about.
+//! the file, the line and the key it is about, never the value (`config_error.rs`);
+//! `[[api_keys]]` are validated in `config_keys.rs`, `[limits]` in `limits.rs`.
 
+pub use crate::config_keys::{ApiKeyConfig, ApiKeySection, Scope};
+pub use crate::limits::LimitsSection;
 use crate::secrets::{take_secret, AuthTable};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -12,14 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use unishare_core::{AccountName, Provider, Secret};
 
-/// A configuration error: one line naming the key and the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-fn err(msg: impl Into<String>) -> ConfigError {
-    ConfigError(msg.into())
-}
+pub use crate::config_error::ConfigError;
 
 /// `[server]`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -110,30 +106,6 @@ pub struct AccountSection {
     pub inventory: Option<String>,
 }
 
-/// `[[api_keys]]` as written.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeySection {
-    /// Key name (shown in audit logs).
-    pub name: String,
-    /// SHA-256 hex of the key.
-    #[serde(default)]
-    pub key_sha256: Option<String>,
-    /// The key itself (discouraged; prefer `key_sha256`, `key_env` or `key_file`).
-    #[serde(default, skip_serializing)]
-    pub key: Option<String>,
-    /// Environment variable holding the key.
-    #[serde(default)]
-    pub key_env: Option<String>,
-    /// File holding the key.
-    #[serde(default)]
-    pub key_file: Option<PathBuf>,
-    /// Subset of `read`, `write`, `secrets`.
-    pub scopes: Vec<String>,
-    /// `["*"]` or account names.
-    pub accounts: Vec<String>,
-}
-
 /// The whole file as written.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +125,9 @@ pub struct RawConfig {
     /// `[[api_keys]]`.
     #[serde(default)]
     pub api_keys: Vec<ApiKeySection>,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: LimitsSection,
 }
 
 /// Longest duration accepted anywhere in the config.
@@ -230,11 +205,8 @@ pub mod duration_str {
     /// Reads a humantime string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
-        humantime::parse_duration(s.trim()).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "invalid duration {s:?} ({e}); write e.g. \"30s\", \"10m\""
-            ))
-        })
+        humantime::parse_duration(s.trim())
+            .map_err(|_| serde::de::Error::custom("invalid duration; write e.g. \"30s\", \"10m\""))
     }
 }
 
@@ -307,41 +279,6 @@ pub struct AccountConfig {
     pub inventory: unishare_core::Inventory,
 }
 
-/// An API key scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Read shares.
-    Read,
-    /// Create, change, revoke.
-    Write,
-    /// See passwords.
-    Secrets,
-}
-
-impl Scope {
-    /// The name used in configuration and responses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-            Scope::Secrets => "secrets",
-        }
-    }
-}
-
-/// One validated API key.
-#[derive(Clone, Debug)]
-pub struct ApiKeyConfig {
-    /// Name.
-    pub name: String,
-    /// SHA-256 of the key.
-    pub sha256: [u8; 32],
-    /// Scopes.
-    pub scopes: HashSet<Scope>,
-    /// `None` = every account.
-    pub accounts: Option<HashSet<String>>,
-}
-
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -357,24 +294,28 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// API keys.
     pub api_keys: Vec<ApiKeyConfig>,
+    /// `[limits]`.
+    pub limits: LimitsSection,
 }
 
 impl Config {
     /// Loads `file` (when given), then `UNISHARE_*` environment overrides, and validates.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut fig = Figment::from(Serialized::defaults(RawConfig::empty()));
-        let origin = match file {
+        let (origin, text) = match file {
             Some(path) => {
+                let origin = path.display().to_string();
                 if !path.exists() {
-                    return Err(err(format!(
-                        "config file {} does not exist",
-                        path.display()
-                    )));
+                    return Err(ConfigError::general(&origin, "config file does not exist"));
                 }
-                fig = fig.merge(Toml::file(path));
-                path.display().to_string()
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::general(&origin, format!("cannot read the config file: {e}"))
+                })?;
+                crate::config_error::check_syntax(&text, &origin)?;
+                fig = fig.merge(Toml::string(&text));
+                (origin, text)
             }
-            None => "(no file)".to_string(),
+            None => ("(no file)".to_string(), String::new()),
         };
         // Only UNISHARE_<SECTION>__<KEY> overrides config; other UNISHARE_* variables (such as
         // UNISHARE_CONFIG, or a secret named by a `*_env` key) are not config keys.
@@ -383,30 +324,21 @@ impl Config {
                 .filter(|k| k.as_str().contains("__"))
                 .split("__"),
         );
-        Config::from_figment(fig, &origin)
+        Config::from_figment(fig, &origin).map_err(|e| e.locate(&text))
     }
 
     /// Parses TOML text (used by the demo and by tests), then validates.
     pub fn from_toml_str(toml: &str, origin: &str) -> Result<Config, ConfigError> {
+        crate::config_error::check_syntax(toml, origin)?;
         let fig = Figment::from(Serialized::defaults(RawConfig::empty())).merge(Toml::string(toml));
-        Config::from_figment(fig, origin)
+        Config::from_figment(fig, origin).map_err(|e| e.locate(toml))
     }
 
+    /// Extracts and validates; the first error is reported (never with the value it is about).
     fn from_figment(fig: Figment, origin: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = fig.extract().map_err(|e| {
-            let mut msg = String::new();
-            for e in e {
-                let path = e.path.join(".");
-                if !msg.is_empty() {
-                    msg.push_str("; ");
-                }
-                if path.is_empty() {
-                    msg.push_str(&e.kind.to_string());
-                } else {
-                    msg.push_str(&format!("key `{path}`: {}", e.kind));
-                }
-            }
-            err(format!("{origin}: {msg}"))
+        let raw: RawConfig = fig.extract().map_err(|e| match e.into_iter().next() {
+            Some(first) => crate::config_error::from_figment(first, origin),
+            None => ConfigError::general(origin, "invalid configuration"),
         })?;
         raw.validate(origin)
     }
@@ -420,12 +352,13 @@ impl RawConfig {
             upstream: default_upstream(),
             accounts: Vec::new(),
             api_keys: Vec::new(),
+            limits: LimitsSection::default(),
         }
     }
 
     /// Validates and resolves secrets.
     pub fn validate(self, origin: &str) -> Result<Config, ConfigError> {
-        let at = |key: &str, msg: String| err(format!("{origin}: key `{key}`: {msg}"));
+        let at = |key: &str, msg: String| ConfigError::at(origin, key, msg);
         if self.cache.max_stale < self.cache.ttl {
             return Err(at("cache.max_stale", "must be at least cache.ttl".into()));
         }
@@ -568,80 +501,7 @@ impl RawConfig {
                 inventory,
             });
         }
-        let mut api_keys = Vec::new();
-        let mut key_names = HashSet::new();
-        for (i, k) in self.api_keys.into_iter().enumerate() {
-            let key = |f: &str| format!("api_keys[{i}].{f}");
-            if k.name.trim().is_empty() {
-                return Err(at(&key("name"), "must not be empty".into()));
-            }
-            if !key_names.insert(k.name.clone()) {
-                return Err(at(&key("name"), format!("duplicate key name {:?}", k.name)));
-            }
-            let mut table =
-                AuthTable::new(BTreeMap::new(), format!("api_keys[{i}]"), origin.into());
-            if let Some(v) = k.key {
-                table.insert("key", v);
-            }
-            if let Some(v) = k.key_env {
-                table.insert("key_env", v);
-            }
-            if let Some(v) = k.key_file {
-                table.insert("key_file", v.display().to_string());
-            }
-            let sha256 = match (k.key_sha256, table.is_empty()) {
-                (Some(hexed), true) => {
-                    let bytes = hex::decode(hexed.trim())
-                        .ok()
-                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                        .ok_or_else(|| at(&key("key_sha256"), "must be 64 hex digits".into()))?;
-                    bytes
-                }
-                (None, false) => {
-                    let secret = take_secret(&mut table, "key")?;
-                    if secret.expose().len() < 16 {
-                        return Err(at(&key("key"), "must be at least 16 characters".into()));
-                    }
-                    crate::auth::sha256(secret.expose())
-                }
-                _ => {
-                    return Err(at(
-                        &key("key_sha256"),
-                        "give exactly one of key_sha256, key, key_env, key_file".into(),
-                    ))
-                }
-            };
-            let mut scopes = HashSet::new();
-            for s in &k.scopes {
-                scopes.insert(match s.as_str() {
-                    "read" => Scope::Read,
-                    "write" => Scope::Write,
-                    "secrets" => Scope::Secrets,
-                    other => {
-                        return Err(at(
-                            &key("scopes"),
-                            format!("unknown scope {other:?}: expected read, write, secrets"),
-                        ))
-                    }
-                });
-            }
-            let accounts_allowed = if k.accounts.iter().any(|a| a == "*") {
-                None
-            } else {
-                for a in &k.accounts {
-                    if !names.contains(a) {
-                        return Err(at(&key("accounts"), format!("unknown account {a:?}")));
-                    }
-                }
-                Some(k.accounts.iter().cloned().collect())
-            };
-            api_keys.push(ApiKeyConfig {
-                name: k.name,
-                sha256,
-                scopes,
-                accounts: accounts_allowed,
-            });
-        }
+        let api_keys = crate::config_keys::validate(self.api_keys, &names, origin)?;
         let mut cs = AuthTable::new(BTreeMap::new(), "server".into(), origin.into());
         if let Some(v) = self.server.cursor_secret.clone() {
             cs.insert("cursor_secret", v);
@@ -667,7 +527,9 @@ impl RawConfig {
                 ),
             ));
         }
+        self.limits.validate(origin)?;
         Ok(Config {
+            limits: self.limits,
             server: self.server,
             cursor_secret,
             cache: self.cache,

@@ -206,7 +206,7 @@ pub fn csv_fields(s: &Share, reveal: bool) -> Result<[String; CSV_COLUMNS.len()]
         s.provider.as_str().to_owned(),
         s.native_id.to_string(),
         s.name.to_string(),
-        view.url().to_owned(),
+        view.url().unwrap_or_default().to_owned(),
         opt(s.short_code.as_ref()),
         s.status.as_str().to_owned(),
         s.audience.as_str().to_owned(),

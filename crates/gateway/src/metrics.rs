@@ -14,6 +14,8 @@
 //!   `stale_on_error`);
 //! - `unishare_crawls_total{account,outcome}`;
 //! - `unishare_skipped_records_total{account}`: vendor records that could not be mapped;
+//! - `unishare_damaged_records_total{account}`: records kept with a `url` that is not
+//!   `http`/`https` (served as `null`);
 //! - `unishare_shares{account}` (gauge): shares in the account's current snapshot (absent until
 //!   the first crawl has succeeded).
 
@@ -137,6 +139,8 @@ pub fn export_account_gauges(state: &AppState) {
         }
         metrics::counter!("unishare_skipped_records_total", "account" => account.clone())
             .absolute(c.skipped_records.load(Ordering::Relaxed));
+        metrics::counter!("unishare_damaged_records_total", "account" => account.clone())
+            .absolute(c.damaged_records.load(Ordering::Relaxed));
         if let Some(policy) = a.upstream() {
             // Also set on every transition; published here too so that the series exists
             // before the breaker first moves.

@@ -37,8 +37,8 @@ pub struct ProblemDoc {
     /// The request id (also in the `x-request-id` header).
     pub request_id: String,
     /// Error kind: `invalid_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
-    /// `unsupported`, `rate_limited`, `upstream_auth`, `upstream_protocol`,
-    /// `upstream_unavailable`, `internal`.
+    /// `unsupported`, `unsupported_media_type`, `misdirected_request`, `overloaded`,
+    /// `rate_limited`, `upstream_auth`, `upstream_protocol`, `upstream_unavailable`, `internal`.
     pub kind: String,
     /// The account involved.
     pub account: Option<String>,
@@ -178,6 +178,8 @@ pub struct AccountInfoDoc {
     pub provider: Provider,
     /// What the account's provider can do.
     pub capabilities: Capabilities,
+    /// Whose links the account lists: `user` (its own) or `site` (every user's).
+    pub inventory: unishare_core::Inventory,
     /// `ok`; `degraded` (the last crawl or recent vendor calls failed); `open` (the circuit
     /// breaker is open or half-open: vendor calls fail fast).
     pub health: HealthStateDoc,
@@ -498,11 +500,13 @@ mod paths {
 pub fn problem_statuses(method: &str, path: &str) -> &'static [u16] {
     match (method, path) {
         (_, p) if !p.starts_with("/v1/") => &[],
-        ("get", "/v1/shares/{id}") => &[400, 401, 403, 404, 429, 500, 502, 503],
-        ("patch" | "delete", "/v1/shares/{id}") | ("post", "/v1/accounts/{account}/shares") => {
-            &[400, 401, 403, 404, 409, 422, 429, 500, 502, 503]
+        ("get", "/v1/shares/{id}") => &[400, 401, 403, 404, 421, 429, 500, 502, 503],
+        ("patch", "/v1/shares/{id}") | ("post", "/v1/accounts/{account}/shares") => {
+            &[400, 401, 403, 404, 409, 415, 421, 422, 429, 500, 502, 503]
         }
-        _ => &[400, 401, 403, 500, 503],
+        ("delete", "/v1/shares/{id}") => &[400, 401, 403, 404, 409, 421, 422, 429, 500, 502, 503],
+        ("post", "/v1/shares/revoke") => &[400, 401, 403, 415, 421, 429, 500, 503],
+        _ => &[400, 401, 403, 421, 429, 500, 503],
     }
 }
 
@@ -514,10 +518,12 @@ fn problem_title(status: u16) -> &'static str {
         404 => "No such share or account (or not visible to the key)",
         409 => "The vendor refused the change as conflicting with the share's state",
         422 => "The provider cannot honour an option (names the capability)",
-        429 => "Rate limited (see Retry-After)",
+        415 => "The body is not sent as Content-Type: application/json",
+        421 => "A server without API keys answers loopback Host names only",
+        429 => "Rate limited: the vendor, or the API key's rate_limit, or its concurrent exports (see Retry-After)",
         500 => "Internal error",
-        502 => "The vendor rejected our credentials or sent garbage",
-        503 => "Vendor unavailable, or the request timed out",
+        502 => "The vendor rejected our credentials, sent garbage or redirected",
+        503 => "Vendor unavailable, the request timed out, or the server is at a limit (see Retry-After)",
         _ => "Error",
     }
 }

@@ -25,6 +25,9 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unsupported => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
+        ErrorKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::UpstreamAuth | ErrorKind::UpstreamProtocol => StatusCode::BAD_GATEWAY,
         ErrorKind::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -40,6 +43,9 @@ fn title_of(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "Not found",
         ErrorKind::Conflict => "Conflict",
         ErrorKind::Unsupported => "Not supported by this provider",
+        ErrorKind::UnsupportedMediaType => "Unsupported media type",
+        ErrorKind::MisdirectedRequest => "Misdirected request",
+        ErrorKind::Overloaded => "Server busy",
         ErrorKind::RateLimited { .. } => "Too many requests",
         ErrorKind::UpstreamAuth => "Vendor rejected our credentials",
         ErrorKind::UpstreamProtocol => "Vendor sent an unreadable answer",
@@ -100,7 +106,7 @@ fn render(e: &Error, extra: Option<serde_json::Map<String, serde_json::Value>>) 
         tracing::error!(request_id = %request_id, error = ?e, "internal error");
         "an internal error occurred; the request id identifies it in the logs"
     } else {
-        if status.is_server_error() {
+        if status.is_server_error() && kind != ErrorKind::Overloaded {
             tracing::warn!(request_id = %request_id, error = %e, "request failed upstream");
         }
         e.message()
@@ -138,7 +144,7 @@ fn render(e: &Error, extra: Option<serde_json::Map<String, serde_json::Value>>) 
         if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
-    } else if matches!(kind, ErrorKind::RateLimited { .. }) {
+    } else if matches!(kind, ErrorKind::RateLimited { .. } | ErrorKind::Overloaded) {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }

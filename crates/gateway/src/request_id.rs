@@ -1,4 +1,5 @@
-//! Request ids, the per-request span, and the request timeout, in one middleware.
+//! Request ids, the per-request span, the cap on requests in flight and the request timeout,
+//! in one middleware.
 //!
 //! The id comes from the client's `x-request-id` when it is sane (1–128 visible ASCII
 //! characters), else a new UUID. It is kept in a task-local so that the one error conversion
@@ -48,8 +49,20 @@ fn new_id() -> Arc<str> {
     )
 }
 
-/// The middleware: assigns the id, opens the span, enforces `timeout`, echoes the id.
-pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response {
+/// What the middleware enforces on every request.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Longest time one request may take (`server.request_timeout`).
+    pub timeout: Duration,
+    /// Requests being handled at once (`limits.max_in_flight`); the health probes are not
+    /// counted, so that an overloaded server is not also restarted.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+/// The middleware: assigns the id, opens the span, admits the request under the in-flight cap
+/// (503 `overloaded` past it), enforces the timeout, echoes the id.
+pub async fn middleware(entry: Entry, req: Request, next: Next) -> Response {
+    let timeout = entry.timeout;
     let id = req
         .headers()
         .get(&HEADER_NAME)
@@ -60,7 +73,20 @@ pub async fn middleware(timeout: Duration, req: Request, next: Next) -> Response
     let span =
         tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route);
     let started = std::time::Instant::now();
+    let probe = matches!(route, "/healthz" | "/readyz");
     let fut = REQUEST_ID.scope(Arc::clone(&id), async move {
+        let _admitted = match Arc::clone(&entry.in_flight).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) if probe => None,
+            Err(_) => {
+                metrics::counter!("unishare_http_requests_shed_total").increment(1);
+                return ApiError(Error::new(
+                    unishare_core::ErrorKind::Overloaded,
+                    "the server is at limits.max_in_flight requests; retry later",
+                ))
+                .into_response();
+            }
+        };
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(resp) => resp,
             Err(_) => ApiError(Error::upstream_unavailable(format!(

@@ -33,10 +33,7 @@ impl AuthTable {
     }
 
     fn error(&self, key: &str, msg: &str) -> ConfigError {
-        ConfigError(format!(
-            "{}: key `{}.{}`: {}",
-            self.origin, self.prefix, key, msg
-        ))
+        ConfigError::at(&self.origin, format!("{}.{}", self.prefix, key), msg)
     }
 
     /// Takes a required non-secret key.

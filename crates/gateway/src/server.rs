@@ -59,7 +59,8 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves; starts the warm-up crawls first.
+/// Serves `state` on `listener` until `shutdown` resolves, under the connection limits of
+/// `[limits]` (`listener.rs`); starts the warm-up crawls first.
 pub async fn serve(
     state: Arc<AppState>,
     listener: TcpListener,
@@ -67,8 +68,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     crate::metrics::install();
     state.warm_up();
+    let limits = state.config.limits.clone();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::listener::serve(listener, app, &limits, shutdown).await
 }

@@ -82,7 +82,10 @@ impl AppState {
             .time_to_live(config.cache.ttl.max(Duration::from_secs(1)))
             .build();
         Arc::new(AppState {
-            principals: crate::auth::Principals::new(&config.api_keys),
+            principals: crate::auth::Principals::new(
+                &config.api_keys,
+                config.limits.max_exports_per_key,
+            ),
             config,
             accounts,
             by_name,

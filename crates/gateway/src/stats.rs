@@ -199,8 +199,9 @@ pub struct TopShare {
     pub provider: Provider,
     /// Display name.
     pub name: String,
-    /// The link (without an embedded access code).
-    pub url: String,
+    /// The link (without an embedded access code); `null` when the vendor's URL is not
+    /// `http`/`https`.
+    pub url: Option<String>,
     /// Status.
     pub status: ShareStatus,
     /// `stats.views`.
@@ -216,7 +217,7 @@ impl TopShare {
             account: s.account.to_string(),
             provider: s.provider,
             name: s.name.to_string(),
-            url: s.url.to_string(),
+            url: s.view(false).url().map(str::to_owned),
             status: s.status,
             views: s.stats.views,
             downloads: s.stats.downloads,

@@ -108,7 +108,10 @@ fn errors_name_the_key_and_the_file() {
         (format!("{}{}", account("hq", "cloudreve", CR_AUTH), account("hq", "cloudreve", CR_AUTH)), "accounts[1].name"),
         (account("HQ", "cloudreve", CR_AUTH), "accounts[0].name"),
         (account("hq", "dropbox", CR_AUTH), "accounts[0].provider"),
-        (account("hq", "cloudreve", r#"{ method = "oauth" }"#), "accounts[0].auth.method"),
+        (account("hq", "cloudreve", r#"{ method = "sso" }"#), "accounts[0].auth.method"),
+        (account("hq", "cloudreve", r#"{ method = "oauth", client_secret = "s", refresh_token = "r" }"#), "accounts[0].auth.client_id"),
+        (account("hq", "cloudreve", CR_AUTH).replace("provider =", "inventory = \"everyone\"\nprovider ="), "accounts[0].inventory"),
+        (account("hq", "koodrive", r#"{ method = "app", app_id = "a", app_secret = "s", user_id = "u" }"#).replace("provider =", "inventory = \"site\"\nprovider ="), "accounts[0].inventory"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password_env = "UNISHARE_TEST_UNSET_VAR" }"#), "accounts[0].auth.password_env"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c" }"#), "accounts[0].auth.password"),
         (account("hq", "cloudreve", r#"{ method = "password", email = "a@b.c", password = "x", password_env = "Y" }"#), "accounts[0].auth.password"),
@@ -178,4 +181,63 @@ fn the_docker_and_demo_configs_load() {
         assert!(demo.api_keys.is_empty() && demo.server.listen.ip().is_loopback());
         Ok(())
     });
+}
+
+/// Config errors name the file, line and key, never the value: not for a syntax error on the
+/// line of an inline secret, not for a type error about a secret-looking value.
+#[test]
+fn errors_never_echo_a_value() {
+    let secret = "hunter2-inline-secret";
+    let cases: Vec<(String, &str, Option<usize>)> = vec![
+        // Unterminated string on the secret's line.
+        (
+            account(
+                "hq",
+                "cloudreve",
+                &format!("{{ method = \"password\", email = \"a@b.c\", password = \"{secret} }}"),
+            ),
+            "accounts[0].auth",
+            Some(5),
+        ),
+        // A bare (unquoted) value.
+        (
+            format!("[server]\nlisten = \"127.0.0.1:0\"\ncursor_secret = {secret}\n"),
+            "server.cursor_secret",
+            Some(3),
+        ),
+        // Valid TOML, wrong types.
+        (
+            account("hq", "cloudreve", CR_AUTH)
+                .replace("auth =", &format!("page_size = \"{secret}\"\nauth =")),
+            "accounts[0].page_size",
+            Some(5),
+        ),
+        (
+            format!("[server]\nlisten = \"127.0.0.1:0\"\ncursor_secret = [\"{secret}\"]\n"),
+            "server.cursor_secret",
+            Some(3),
+        ),
+        (
+            format!("[cache]\nttl = \"{secret}\"\n"),
+            "cache.ttl",
+            Some(2),
+        ),
+    ];
+    for (toml, key, line) in cases {
+        Jail::expect_with(|jail| {
+            let e = load(jail, &toml).expect_err(&toml);
+            assert!(!e.contains(secret), "the value leaked: {e}");
+            assert!(!e.contains("hunter2"), "part of the value leaked: {e}");
+            assert!(e.contains(key), "expected {key:?} in error: {e}\n{toml}");
+            assert!(e.contains("u.toml"), "the file is not named: {e}");
+            if let Some(line) = line {
+                assert!(
+                    e.contains(&format!("line {line}")),
+                    "expected line {line}: {e}\n{toml}"
+                );
+            }
+            assert!(!e.contains('\n'), "multi-line error: {e}");
+            Ok(())
+        });
+    }
 }

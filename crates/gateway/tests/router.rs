@@ -11,6 +11,10 @@ use unishare_gateway::{router, AppState};
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 
 async fn app() -> (axum::Router, CloudreveSim) {
+    app_with("").await
+}
+
+async fn app_with(extra: &str) -> (axum::Router, CloudreveSim) {
     let sim = CloudreveSim::start(CloudreveSimConfig {
         seed_shares: 20,
         ..Default::default()
@@ -18,7 +22,7 @@ async fn app() -> (axum::Router, CloudreveSim) {
     .await
     .unwrap();
     let toml = format!(
-        "[server]\nmax_body_bytes = 1024\n[[accounts]]\nname = \"hq\"\nprovider = \"cloudreve\"\nbase_url = \"{}\"\nauth = {{ method = \"password\", email = \"admin@cloudreve.org\", password = \"demo-password\" }}\n",
+        "{extra}\n[server]\nmax_body_bytes = 1024\n[[accounts]]\nname = \"hq\"\nprovider = \"cloudreve\"\nbase_url = \"{}\"\nauth = {{ method = \"password\", email = \"admin@cloudreve.org\", password = \"demo-password\" }}\n",
         sim.base_url()
     );
     let config = Config::from_toml_str(&toml, "test.toml").unwrap();
@@ -77,6 +81,7 @@ async fn bad_bodies_are_400_problems_with_helpful_details() {
         (post("/v1/shares/revoke", r#"{"ids": []}"#), "1 to 1000"),
         (
             Request::patch("/v1/shares/hq:abc")
+                .header("content-type", "application/json; charset=utf-8")
                 .body(Body::from(r#"{"expires_at": "tomorrow"}"#))
                 .unwrap(),
             "expires_at",
@@ -91,6 +96,85 @@ async fn bad_bodies_are_400_problems_with_helpful_details() {
         assert!(detail.contains(needle), "{what}: {detail}");
         assert!(body["request_id"].as_str().is_some());
     }
+}
+
+/// A write body must be sent as JSON: a `text/plain` or form POST (what a web page can send
+/// cross-site without a preflight) is a 415 before the body is read, in every mode.
+#[tokio::test]
+async fn writes_without_a_json_content_type_are_415() {
+    let (app, sim) = app().await;
+    let body = r#"{"ids": ["hq:abc"]}"#;
+    let before = sim.counters().snapshot();
+    for (method, uri, ct) in [
+        ("POST", "/v1/shares/revoke", Some("text/plain")),
+        (
+            "POST",
+            "/v1/shares/revoke",
+            Some("text/plain;charset=UTF-8"),
+        ),
+        (
+            "POST",
+            "/v1/shares/revoke",
+            Some("application/x-www-form-urlencoded"),
+        ),
+        (
+            "POST",
+            "/v1/shares/revoke",
+            Some("multipart/form-data; boundary=x"),
+        ),
+        ("POST", "/v1/shares/revoke", Some("application/jsonx")),
+        ("POST", "/v1/shares/revoke", None),
+        ("POST", "/v1/accounts/hq/shares", Some("text/plain")),
+        ("PATCH", "/v1/shares/hq:abc", Some("text/plain")),
+    ] {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let (status, ctype, problem) = call(&app, req.body(Body::from(body)).unwrap()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{method} {uri} {ct:?}: {problem}"
+        );
+        assert_eq!(ctype, "application/problem+json");
+        assert_eq!(problem["kind"], "unsupported_media_type");
+    }
+    assert_eq!(
+        sim.counters().snapshot(),
+        before,
+        "a refused write reached the vendor"
+    );
+    // The same body as JSON (any case, with parameters) is accepted.
+    let req = Request::post("/v1/shares/revoke")
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, results) = call(&app, req).await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+}
+
+/// `limits.max_exports_per_key`: an export holds its slot while its body is unread; one more
+/// is a 429 with `Retry-After`; the slot is free again once the first body is dropped.
+#[tokio::test]
+async fn concurrent_exports_per_key_are_capped() {
+    let (app, _sim) = app_with("[limits]\nmax_exports_per_key = 1\n").await;
+    let export = || Request::get("/v1/export").body(Body::empty()).unwrap();
+    let first = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(second.headers()["retry-after"], "1");
+    let body = second.into_body().collect().await.unwrap().to_bytes();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("limits.max_exports_per_key"));
+    // Reading the first export to its end releases the slot.
+    first.into_body().collect().await.unwrap();
+    let third = app.clone().oneshot(export()).await.unwrap();
+    assert_eq!(third.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use crate::sign::encode;
 use crate::trace::trace_id;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
@@ -94,6 +94,9 @@ impl Client {
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
+            // No redirect is followed (unishare_core::upstream): a 3xx is an error, never a
+            // second request carrying the body, the session id and the trace id elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
         let agent_name = match agent_name {
@@ -319,6 +322,15 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_http_date)
             .map(|d| (d, Utc::now()));
+        if unishare_core::upstream::is_redirect(status) {
+            let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
+            return Exchanged {
+                result: Err(unishare_core::upstream::redirect_error(
+                    "KooDrive", status, location,
+                )),
+                server_date,
+            };
+        }
         let result = match resp.bytes().await {
             Err(e) => Err(transport(e)),
             Ok(bytes) => read_answer(status, retry_after, &bytes, one_pass).map(|t| match t {

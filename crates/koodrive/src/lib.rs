@@ -23,6 +23,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod mapping;
+pub mod native_id;
 pub mod provider;
 pub mod sign;
 pub mod trace;

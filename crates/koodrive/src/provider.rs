@@ -307,6 +307,10 @@ impl ShareProvider for KooDriveProvider {
         self.capabilities
     }
 
+    fn check_native_id(&self, native_id: &str) -> Result<()> {
+        crate::native_id::check(native_id)
+    }
+
     async fn list_page(&self, cursor: Option<&PageCursor>, ctx: &CallContext) -> Result<Page> {
         let call = Call {
             op: "list",

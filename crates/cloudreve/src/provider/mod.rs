@@ -217,6 +217,14 @@ impl ShareProvider for CloudreveProvider {
         CAPABILITIES
     }
 
+    fn inventory(&self) -> Inventory {
+        self.inventory
+    }
+
+    fn check_native_id(&self, native_id: &str) -> Result<(), Error> {
+        crate::native_id::check(native_id)
+    }
+
     async fn list_page(
         &self,
         cursor: Option<&PageCursor>,

@@ -58,6 +58,7 @@ pub async fn list(
             "account": a.name.as_str(),
             "provider": a.kind,
             "capabilities": a.capabilities,
+            "inventory": a.provider.inventory(),
             "health": health,
             "breaker": breaker,
             "upstream": upstream,

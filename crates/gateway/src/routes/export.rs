@@ -24,6 +24,8 @@ pub async fn export(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Read)?;
+    // Held by the stream until the last byte is sent (or the client goes away).
+    let slot = principal.limits().try_export()?;
     let query = ExportQuery::parse(raw.as_deref())?;
     let reads = crate::reads::read_accounts(&state, &principal, &query.filter).await?;
     let (snaps, _states, _errors, partial) = crate::reads::summarize(&reads);
@@ -34,7 +36,11 @@ pub async fn export(
         .collect();
     let format = query.format;
     let batches = Batches::new(snaps, query, principal.reveals_secrets());
-    let mut resp = Body::from_stream(batches.into_stream()).into_response();
+    let stream = futures::StreamExt::map(batches.into_stream(), move |chunk| {
+        let _held = &slot;
+        chunk
+    });
+    let mut resp = Body::from_stream(stream).into_response();
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

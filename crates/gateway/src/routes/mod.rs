@@ -18,7 +18,8 @@ use std::sync::Arc;
 use unishare_core::{Error, ShareId};
 
 /// Parses a share id from a path and finds its account, as the principal sees it: an account
-/// the key may not see is `not_found`, exactly like one that does not exist.
+/// the key may not see is `not_found`, exactly like one that does not exist. The native id must
+/// have its vendor's form ([`unishare_core::ShareProvider::check_native_id`]).
 pub fn resolve<'a>(
     state: &'a AppState,
     principal: &Principal,
@@ -29,6 +30,9 @@ pub fn resolve<'a>(
         .account(id.account())
         .filter(|_| principal.sees(id.account()))
         .ok_or_else(|| Error::not_found(format!("no share {id}")))?;
+    // The one place a client's native id is checked against its vendor's form, before any
+    // vendor path is built from it.
+    account.provider.check_native_id(id.native_id())?;
     Ok((id, account))
 }
 

@@ -267,6 +267,15 @@ impl CloudreveSim {
         code
     }
 
+    /// An access token of the signed-in user, issued without the sign-in call (for benches
+    /// and tests that exercise other routes).
+    pub fn access_token(&self) -> String {
+        self.state.issue_tokens()["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Hashids of the shares deleted through `DELETE /api/v4/share/{id}`, in order.
     pub fn deleted_ids(&self) -> Vec<String> {
         self.state

@@ -204,6 +204,18 @@ impl KooDriveSim {
             .collect()
     }
 
+    /// Makes a share's `linkUrl` `url` (e.g. a `javascript:` URL, to test what the gateway
+    /// serves); `false` when there is no such share.
+    pub fn set_link_url(&self, share_id: &str, url: &str) -> bool {
+        match self.lock_store().get_mut(share_id) {
+            Some(share) => {
+                share.link_url = Some(url.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The JSON body of the last request to a route (`create`, `update`, `cancel`, …), as
     /// received, whatever the answer was; `None` before any or for a body that is not JSON.
     pub fn last_body(&self, route: &str) -> Option<serde_json::Value> {

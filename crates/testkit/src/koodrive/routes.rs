@@ -329,6 +329,7 @@ fn build_share(
         user_ids,
         dept_ids,
         group_ids,
+        link_url: None,
     })
 }
 

@@ -161,6 +161,7 @@ pub(crate) fn shares(
             },
             dept_ids: vec![],
             group_ids: vec![],
+            link_url: None,
         });
     }
     (out, next_id + 10)

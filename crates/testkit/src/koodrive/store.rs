@@ -41,6 +41,9 @@ pub(crate) struct SimShare {
     pub user_ids: Vec<String>,
     pub dept_ids: Vec<String>,
     pub group_ids: Vec<String>,
+    /// A `linkUrl` set by a test ([`crate::koodrive::KooDriveSim::set_link_url`]) instead of
+    /// the one built from `short_url`.
+    pub link_url: Option<String>,
 }
 
 type Key = (Reverse<i64>, String);
@@ -198,6 +201,9 @@ fn counter(v: Option<u64>, as_string: bool) -> Option<Value> {
 
 impl SimShare {
     pub fn link_url(&self) -> String {
+        if let Some(url) = &self.link_url {
+            return url.clone();
+        }
         format!(
             "https://koodrive.sim/cloudfile/#/sharelink/i/{}",
             self.short_url
