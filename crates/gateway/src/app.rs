@@ -49,6 +49,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
             post(routes::writes::create),
         ),
         (Method::GET, "/v1/stats", get(routes::stats::stats)),
+        (Method::GET, "/v1/whoami", get(routes::whoami::whoami)),
         (Method::GET, "/v1/export", get(routes::export::export)),
         (Method::GET, "/healthz", get(routes::health::healthz)),
         (Method::GET, "/readyz", get(routes::health::readyz)),
@@ -76,6 +77,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router.route(path, handler);
     }
     router = router
+        .merge(crate::dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     if state.principals.anonymous().is_some() {

@@ -84,16 +84,28 @@ impl Principal {
         if self.0.scopes.contains(&scope) {
             Ok(())
         } else {
-            let name = match scope {
-                Scope::Read => "read",
-                Scope::Write => "write",
-                Scope::Secrets => "secrets",
-            };
             Err(ApiError(Error::new(
                 ErrorKind::Forbidden,
-                format!("this API key lacks the {name:?} scope"),
+                format!("this API key lacks the {:?} scope", scope.as_str()),
             )))
         }
+    }
+
+    /// The key's scopes, in the order read, write, secrets.
+    pub fn scopes(&self) -> Vec<Scope> {
+        [Scope::Read, Scope::Write, Scope::Secrets]
+            .into_iter()
+            .filter(|s| self.0.scopes.contains(s))
+            .collect()
+    }
+
+    /// The accounts the key may see, sorted; `None` when it sees every account.
+    pub fn account_allow_list(&self) -> Option<Vec<String>> {
+        self.0.accounts.as_ref().map(|a| {
+            let mut v: Vec<String> = a.iter().cloned().collect();
+            v.sort();
+            v
+        })
     }
 
     /// Whether the key may reveal passwords.

@@ -45,6 +45,17 @@ pub enum Scope {
     Secrets,
 }
 
+impl Scope {
+    /// The name used in configuration and responses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Secrets => "secrets",
+        }
+    }
+}
+
 /// One validated API key.
 #[derive(Clone, Debug)]
 pub struct ApiKeyConfig {

@@ -84,7 +84,8 @@ pub async fn run(listen: SocketAddr, shares: usize) -> Result<(), String> {
 fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
     let base = format!("http://{addr}");
     println!(
-        "\nunishare demo is running on {base}\n\
+        "\nunishare demo: open the dashboard at {base}/\n\
+         \n  API: {base}/v1/shares (OpenAPI: {base}/openapi.json)\
          \n  simulated Cloudreve  (account \"hq\"): {} with {shares} shares\
          \n  simulated KooDrive   (account \"cn\"): {} with {shares} shares\
          \n  simulated Nextcloud  (account \"nc\"): {} with {shares} links (expired ones are deleted by the server when listed)\

@@ -5,7 +5,8 @@
 //! ([`query`], [`sort`], [`cursor`]), API-key auth ([`auth`]), problem+json errors
 //! ([`problem`]), the routes ([`routes`], [`app::router`]), dashboard stats ([`stats`]), the
 //! streaming export ([`export`]), metrics ([`metrics`]), the OpenAPI document ([`openapi`]), and
-//! the runners for `serve` and `demo` ([`server`], [`demo`]). [`reads`] selects what a read
+//! the runners for `serve` and `demo` ([`server`], [`demo`]), and the web dashboard at `/`
+//! ([`dashboard`]). [`reads`] selects what a read
 //! request sees; [`page_cache`] keeps serialized list pages.
 #![deny(missing_docs)]
 
@@ -18,6 +19,7 @@ pub mod config;
 pub mod config_error;
 pub mod config_keys;
 pub mod cursor;
+pub mod dashboard;
 pub mod demo;
 pub mod export;
 pub mod keep_alive;

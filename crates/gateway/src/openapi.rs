@@ -587,6 +587,7 @@ impl Modify for Additions {
         paths::revoke_batch,
         paths::create,
         paths::accounts,
+        crate::routes::whoami::whoami,
         paths::stats,
         paths::export,
         paths::healthz,

@@ -9,7 +9,7 @@ use crate::query::{self, Filter};
 use crate::reads::{AccountError, AccountState};
 use crate::snapshot::Snapshot;
 use crate::sort::{Order, SortKey};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -19,6 +19,9 @@ use unishare_core::{Owner, Provider, Share, ShareStatus};
 pub const TOP_N: usize = 10;
 /// How many owners `by_owner` lists.
 pub const TOP_OWNERS: usize = 20;
+
+/// How many calendar months `created_by_month` covers (the current one included).
+pub const CREATED_MONTHS: usize = 24;
 
 /// Share, view and download totals of one group of shares.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -137,6 +140,54 @@ pub struct PasswordSplit {
     pub unknown: u64,
 }
 
+/// Shares created in one calendar month (UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MonthCount {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// Matching shares whose `created_at` falls in it.
+    pub shares: u64,
+}
+
+/// Months since year 0 of a time (UTC), the index `created_by_month` buckets on.
+fn month_index(t: DateTime<Utc>) -> i64 {
+    i64::from(t.year()) * 12 + i64::from(t.month0())
+}
+
+/// Counts of shares created in each of the [`CREATED_MONTHS`] months ending with the month of
+/// `now`, oldest first.
+struct MonthBuckets {
+    first: i64,
+    counts: [u64; CREATED_MONTHS],
+}
+
+impl MonthBuckets {
+    fn new(now: DateTime<Utc>) -> MonthBuckets {
+        MonthBuckets {
+            first: month_index(now) - (CREATED_MONTHS as i64 - 1),
+            counts: [0; CREATED_MONTHS],
+        }
+    }
+
+    fn add(&mut self, created_at: Option<DateTime<Utc>>) {
+        let Some(t) = created_at else { return };
+        let i = month_index(t) - self.first;
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| self.counts.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+
+    fn into_vec(self) -> Vec<MonthCount> {
+        (self.first..)
+            .zip(self.counts)
+            .map(|(m, shares)| MonthCount {
+                month: format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1),
+                shares,
+            })
+            .collect()
+    }
+}
+
 /// One entry of a top list (no secrets: the redacted `url`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TopShare {
@@ -191,6 +242,10 @@ pub struct StatsBody {
     pub expiring: Expiring,
     /// Password-protected versus open.
     pub password: PasswordSplit,
+    /// Matching shares created in each of the last [`CREATED_MONTHS`] calendar months (UTC),
+    /// oldest first, ending with the month of `generated_at`; every month is listed (0 when
+    /// none). Shares created earlier, later, or at an unknown time are in no month.
+    pub created_by_month: Vec<MonthCount>,
     /// The [`TOP_N`] shares with most views (only shares that report views), most first;
     /// ties break on id as in the list.
     pub top_by_views: Vec<TopShare>,
@@ -240,6 +295,7 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
         .collect();
     let mut expiring = Expiring::default();
     let mut password = PasswordSplit::default();
+    let mut months = MonthBuckets::new(now);
     let day = now + Duration::hours(24);
     let week = now + Duration::days(7);
     // Per (account, owner id) without allocating per share; merged by e-mail at the end.
@@ -258,6 +314,7 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
             }
             by_provider.entry(s.provider).or_default().add(s);
             by_status.entry(s.status).or_default().add(s);
+            months.add(s.created_at);
             match s.password_protected {
                 Some(true) => password.protected += 1,
                 Some(false) => password.open += 1,
@@ -293,6 +350,7 @@ pub fn compute(snaps: &[Arc<Snapshot>], filter: &Filter, now: DateTime<Utc>) -> 
             .collect(),
         expiring,
         password,
+        created_by_month: months.into_vec(),
         top_by_views: top(snaps, filter, SortKey::Views),
         top_by_downloads: top(snaps, filter, SortKey::Downloads),
         by_owner: top_owners(owners),

@@ -59,7 +59,7 @@ async fn the_document_lists_every_route_the_router_serves() {
         .map(|(m, p)| (m.to_string(), p.to_owned()))
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 13);
+    assert_eq!(served.len(), 14);
 
     // Each route of the table is answered by its handler, not by the fallbacks.
     let app = app().await;
@@ -195,6 +195,8 @@ async fn schemas_match_real_responses() {
         properties(&doc, "AccountInfo"),
         keys(&accounts["accounts"][0])
     );
+    let (_, whoami) = call(&app, "GET", "/v1/whoami", "").await;
+    assert_eq!(properties(&doc, "WhoAmI"), keys(&whoami));
     let (_, revoke) = call(&app, "POST", "/v1/shares/revoke", r#"{"ids":["bad"]}"#).await;
     assert_eq!(properties(&doc, "RevokeResponse"), keys(&revoke));
     assert_eq!(

@@ -275,3 +275,73 @@ fn unknown_protection_is_its_own_group_and_matches_neither_filter() {
         assert_eq!(ids, vec![only.to_owned()]);
     }
 }
+
+fn created(native: &'static str, at: Option<DateTime<Utc>>) -> Arc<Share> {
+    let spec = S {
+        native,
+        status: Active,
+        pw: Some(false),
+        views: None,
+        downloads: None,
+        expires_in_h: None,
+    };
+    let mut s = (*share("hq", Provider::Cloudreve, &spec)).clone();
+    s.created_at = at;
+    Arc::new(s)
+}
+
+#[test]
+fn created_by_month_lists_the_last_24_months_oldest_first() {
+    let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single();
+    let shares = vec![
+        created("this-month", now().checked_sub_signed(Duration::hours(1))),
+        created("this-month-2", at(2026, 3, 1)),
+        created("last-month", at(2026, 2, 28)),
+        created("year-boundary", at(2025, 12, 31)),
+        created("first-month", at(2024, 4, 1)),
+        created("too-old", at(2024, 3, 31)),
+        created("future", at(2026, 4, 1)),
+        created("unknown", None),
+    ];
+    let snap = Arc::new(Snapshot::build(
+        AccountName::new("hq").unwrap(),
+        Provider::Cloudreve,
+        shares,
+        Instant::now(),
+        now(),
+        0,
+    ));
+    let st = compute(&[snap], &Filter::default(), now());
+    let months: Vec<(&str, u64)> = st
+        .created_by_month
+        .iter()
+        .map(|m| (m.month.as_str(), m.shares))
+        .collect();
+    assert_eq!(months.len(), 24);
+    assert_eq!(months[0], ("2024-04", 1));
+    assert_eq!(months[23], ("2026-03", 2));
+    assert_eq!(months[22], ("2026-02", 1));
+    assert_eq!(months[20], ("2025-12", 1));
+    assert_eq!(months[8], ("2024-12", 0));
+    assert_eq!(months[9], ("2025-01", 0));
+    // Too old, in the future or unknown: in no month.
+    assert_eq!(months.iter().map(|m| m.1).sum::<u64>(), 5);
+    assert_eq!(st.total.shares, 8);
+}
+
+#[test]
+fn created_by_month_follows_the_filter() {
+    let filter = Filter {
+        statuses: vec![Active],
+        ..Filter::default()
+    };
+    let all = compute(&fixture(), &Filter::default(), now());
+    let st = compute(&fixture(), &filter, now());
+    let n = st.total.shares;
+    assert!(n > 0 && n < all.total.shares);
+    // Every fixture share is created 30 days before 2026-03-01: in January 2026.
+    let jan = st.created_by_month.iter().find(|m| m.month == "2026-01");
+    assert_eq!(jan.map(|m| m.shares), Some(n));
+    let sum: u64 = st.created_by_month.iter().map(|m| m.shares).sum();
+    assert_eq!(sum, n);
+}

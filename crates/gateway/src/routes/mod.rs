@@ -7,6 +7,7 @@ pub mod list;
 pub mod offboard;
 pub mod shares;
 pub mod stats;
+pub mod whoami;
 pub mod writes;
 
 use crate::account::Account;

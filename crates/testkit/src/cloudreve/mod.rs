@@ -338,6 +338,19 @@ impl CloudreveSim {
         self.state.lock_store().shares.len()
     }
 
+    /// Adds a file (a path under `my/`, any characters) that a create can then share, as
+    /// `cloudreve://my/{path}`; the share's name is the path's last segment.
+    pub fn add_file(&self, path: &str, size: i64) {
+        self.state.lock_store().files.insert(
+            path.to_owned(),
+            store::FileRec {
+                is_folder: false,
+                size,
+                trashed: false,
+            },
+        );
+    }
+
     /// URIs of existing files and folders a create can share (`cloudreve://my/...`).
     pub fn source_uris(&self) -> Vec<String> {
         self.state
