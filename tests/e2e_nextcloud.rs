@@ -160,8 +160,8 @@ async fn the_demo_serves_three_vendors() {
     let mut banner = String::new();
     let mut base = None;
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        if let Some(url) = line.trim().strip_prefix("unishare demo is running on ") {
-            base = Some(url.trim().to_owned());
+        if let Some(url) = line.trim().strip_prefix("unishare demo: open the dashboard at ") {
+            base = Some(url.trim().trim_end_matches('/').to_owned());
         }
         banner.push_str(&line);
         banner.push('\n');
@@ -190,9 +190,20 @@ async fn the_demo_serves_three_vendors() {
         None,
     )
     .await;
+    // The site-wide account lists the links of several owners.
+    let (_, stats) = get(&format!("{base}/v1/stats?account=corp"), None).await;
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(providers, ["cloudreve", "koodrive", "nextcloud"]);
+    assert_eq!(
+        providers,
+        ["cloudreve", "koodrive", "nextcloud", "cloudreve"]
+    );
     assert_eq!(status, 200, "{body}");
     assert!(!body["shares"].as_array().unwrap().is_empty(), "{body}");
+    assert!(banner.contains("site-wide"), "{banner}");
+    let owners = stats["by_owner"].as_array().map_or(0, Vec::len);
+    assert!(
+        owners > 1,
+        "several owners in the site-wide account: {stats}"
+    );
 }

@@ -1,5 +1,6 @@
-//! `unishare demo`: simulated Cloudreve, KooDrive and Nextcloud accounts with seeded shares, the gateway in
-//! front of them, and ready-to-paste commands. No credentials, nothing to install.
+//! `unishare demo`: simulated Cloudreve, KooDrive and Nextcloud accounts with seeded shares, a
+//! site-wide Cloudreve account (every user's links, several owners), the gateway in front of
+//! them, and ready-to-paste commands. No credentials, nothing to install.
 
 use crate::config::{Config, RawConfig};
 use crate::state::AppState;
@@ -21,7 +22,13 @@ pub struct DemoVendors {
     pub koodrive: KooDriveSim,
     /// The Nextcloud simulator (server zone UTC, like the demo account's default).
     pub nextcloud: NextcloudSim,
+    /// A second Cloudreve with several users, listed site-wide by its administrator (account
+    /// "corp", `inventory = "site"`).
+    pub site: CloudreveSim,
 }
+
+/// Users of the site-wide demo Cloudreve besides its administrator.
+pub const SITE_USERS: usize = 5;
 
 /// Starts the three simulators with `shares` seeded shares each.
 pub async fn start_vendors(shares: usize) -> std::io::Result<DemoVendors> {
@@ -40,10 +47,18 @@ pub async fn start_vendors(shares: usize) -> std::io::Result<DemoVendors> {
         ..NextcloudSimConfig::default()
     })
     .await?;
+    let site = CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: shares,
+        other_users: SITE_USERS,
+        seed: 7,
+        ..CloudreveSimConfig::default()
+    })
+    .await?;
     Ok(DemoVendors {
         cloudreve,
         koodrive,
         nextcloud,
+        site,
     })
 }
 
@@ -56,6 +71,7 @@ pub fn demo_config(vendors: &DemoVendors, listen: SocketAddr) -> Result<Config, 
     raw.server.listen = listen;
     for account in &mut raw.accounts {
         account.base_url = match account.provider.as_str() {
+            "cloudreve" if account.inventory.as_deref() == Some("site") => vendors.site.base_url(),
             "cloudreve" => vendors.cloudreve.base_url(),
             "nextcloud" => vendors.nextcloud.base_url(),
             _ => vendors.koodrive.base_url(),
@@ -89,6 +105,7 @@ fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
          \n  simulated Cloudreve  (account \"hq\"): {} with {shares} shares\
          \n  simulated KooDrive   (account \"cn\"): {} with {shares} shares\
          \n  simulated Nextcloud  (account \"nc\"): {} with {shares} links (expired ones are deleted by the server when listed)\
+         \n  simulated Cloudreve  (account \"corp\", site-wide): {} with {shares} links of {} users\
          \n\nTry:\n\
          \n  curl -s '{base}/v1/shares?limit=5' | jq .\
          \n  curl -s '{base}/v1/shares?sort=views&order=desc&limit=10' | jq '.shares[] | {{id, name, stats}}'\
@@ -96,6 +113,9 @@ fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
          \n  curl -s '{base}/v1/shares?account=nc&password_protected=true&limit=5' | jq .\
          \n  curl -s '{base}/v1/shares?q=report&password_protected=true' | jq '.total'\
          \n  curl -s '{base}/v1/accounts' | jq .\
+         \n  curl -s '{base}/v1/stats?account=corp' | jq .by_owner\
+         \n  curl -s '{base}/v1/shares?owner=user1@example.com' | jq .total\
+         \n  curl -s -X POST '{base}/v1/shares/revoke' -H 'content-type: application/json' -d '{{\"where\": {{\"owner\": \"user1@example.com\"}}, \"dry_run\": true}}' | jq .matched\
          \n  curl -s '{base}/v1/shares/hq:<id>' | jq .\
          \n  curl -s -X POST '{base}/v1/accounts/hq/shares' -H 'content-type: application/json' \\\
          \n       -d '{{\"source\": {{\"uri\": \"cloudreve://my/Reports\"}}, \"password\": \"s3cret12\", \"max_downloads\": 10}}' | jq .\
@@ -106,5 +126,7 @@ fn print_banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) {
         vendors.cloudreve.base_url(),
         vendors.koodrive.base_url(),
         vendors.nextcloud.base_url(),
+        vendors.site.base_url(),
+        SITE_USERS + 1,
     );
 }
