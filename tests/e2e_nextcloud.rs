@@ -160,7 +160,10 @@ async fn the_demo_serves_three_vendors() {
     let mut banner = String::new();
     let mut base = None;
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        if let Some(url) = line.trim().strip_prefix("unishare demo: open the dashboard at ") {
+        if let Some(url) = line
+            .trim()
+            .strip_prefix("unishare demo: open the dashboard at ")
+        {
             base = Some(url.trim().trim_end_matches('/').to_owned());
         }
         banner.push_str(&line);
