@@ -17,6 +17,8 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-4}
 LATENCY_MS=${LATENCY_MS:-20}
+# Shares of the site-wide Cloudreve (10 users) whose admin listing step 7 crawls; 0 skips it.
+SITE_SHARES=${SITE_SHARES:-100000}
 BURST=${BURST:-500}
 GW_CPU=${GW_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -64,7 +66,7 @@ LOADBENCH=$TARGET/release/examples/loadbench
 
 # --- simulators --------------------------------------------------------------------------------
 log "starting simulators with 2 x $SHARES shares (core $LOAD_CPU)"
-taskset -c "$LOAD_CPU" "$LOADBENCH" sims --shares "$SHARES" >"$WORK/sims.json" 2>"$WORK/sims.log" &
+taskset -c "$LOAD_CPU" "$LOADBENCH" sims --shares "$SHARES" --site-shares "$SITE_SHARES" >"$WORK/sims.json" 2>"$WORK/sims.log" &
 PIDS+=($!)
 for _ in $(seq 1 600); do [ -s "$WORK/sims.json" ] && break; sleep 0.1; done
 [ -s "$WORK/sims.json" ] || die "simulators did not start: $(cat "$WORK/sims.log")"
@@ -255,6 +257,37 @@ CR_CRAWLS=$(crawls_ok hq); KD_CRAWLS=$(crawls_ok cn)
 MISSES=$(accounts | jq '[.accounts[].cache.miss] | add')
 stop_gateway
 
+# --- 7. site inventory: a cold crawl of one site-wide account (every user's links) ----------------
+SITE_ROW="skipped (SITE_SHARES=0)"
+SITE_CR=$(jq -r '.site_cloudreve // empty' "$WORK/sims.json")
+if [ -n "$SITE_CR" ]; then
+  cat >"$WORK/site.toml" <<TOML
+[server]
+listen = "127.0.0.1:0"
+
+[cache]
+ttl = "30m"
+max_stale = "1h"
+cold_wait = "30s"
+
+[[accounts]]
+name = "corp"
+provider = "cloudreve"
+base_url = "$SITE_CR"
+inventory = "site"
+auth = { method = "password", email = "admin@cloudreve.org", password = "demo-password" }
+TOML
+  curl -sf -X POST "$CONTROL/reset" >/dev/null
+  start_gateway "$WORK/site.toml" site
+  READYS=$(wait_ready 50)
+  CPUS=$(cpu_ms "$GW_PID")
+  SITE_PAGES=$(curl -sf "$CONTROL/counters" | jq -r '.site.admin_list // 0')
+  SITE_CACHED=$(cached_shares)
+  stop_gateway
+  SITE_ROW="${SITE_CACHED} shares, ${SITE_PAGES} pages, ready ${READYS} ms, CPU ${CPUS} ms = $(awk -v c="$CPUS" -v p="$SITE_PAGES" 'BEGIN { printf "%.3f", c / p }') ms/page"
+  log "site inventory: $SITE_ROW"
+fi
+
 # --- summary ------------------------------------------------------------------------------------
 per_page() { awk -v t="$1" -v p="$2" -v l="$3" 'BEGIN { printf "%.3f", (t - p * l) / p }'; }
 over() { # gateway_ms gateway_pages vendor_ms vendor_pages -> gateway ms/page minus vendor-only ms/page
@@ -309,6 +342,7 @@ printf '%-52s %-34s %s\n' "4   responses, cache misses" "$(echo "$BURST_OUT" | j
 printf '%-52s %-34s %s\n' "5 RSS empty / warm / after load KiB" "$RSS_EMPTY / $RSS_WARM / $RSS_AFTER_LOAD" ""
 printf '%-52s %-34s %s\n' "5 (RSS warm - RSS empty) / shares cached" "$MEM_PER bytes" "<= 1024 bytes"
 printf '%-52s %-34s %s\n' "6 $EXPORT_KIND shares/s (best of 2)" "$EXPORT_RATE ($EXPORT_LINES lines, $EXPORT_MB MiB)" ">= 200000/s"
+printf '%-52s %-34s %s\n' "7 site inventory cold crawl: gateway CPU per page" "$SITE_ROW" "<= 1 ms/page"
 echo
 echo "raw outputs: $WORK"
 } | tee "$WORK/summary.txt"

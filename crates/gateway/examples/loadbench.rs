@@ -54,7 +54,13 @@ fn need(args: &[String], name: &str) -> String {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("sims") => sims(need(&args, "--shares").parse().expect("--shares")).await,
+        Some("sims") => {
+            sims(
+                need(&args, "--shares").parse().expect("--shares"),
+                arg(&args, "--site-shares").map_or(0, |n| n.parse().expect("--site-shares")),
+            )
+            .await
+        }
         Some("baseline") => baseline(&need(&args, "--body"), &need(&args, "--listen")).await,
         Some("burst") => {
             burst(
@@ -88,9 +94,11 @@ async fn main() {
 struct Sims {
     cloudreve: CloudreveSim,
     koodrive: KooDriveSim,
+    /// A Cloudreve of 10 users for the site-inventory crawl (`--site-shares`), when asked.
+    site: Option<CloudreveSim>,
 }
 
-async fn sims(shares: usize) -> Result<(), String> {
+async fn sims(shares: usize, site_shares: usize) -> Result<(), String> {
     let start = |n: usize| async move {
         let cloudreve = CloudreveSim::start(CloudreveSimConfig {
             seed_shares: n,
@@ -105,9 +113,22 @@ async fn sims(shares: usize) -> Result<(), String> {
         Ok::<_, std::io::Error>(Sims {
             cloudreve,
             koodrive,
+            site: None,
         })
     };
-    let full = Arc::new(start(shares).await.map_err(|e| e.to_string())?);
+    let mut full = start(shares).await.map_err(|e| e.to_string())?;
+    if site_shares > 0 {
+        full.site = Some(
+            CloudreveSim::start(CloudreveSimConfig {
+                seed_shares: site_shares,
+                other_users: 9,
+                ..CloudreveSimConfig::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?,
+        );
+    }
+    let full = Arc::new(full);
     let empty = start(0).await.map_err(|e| e.to_string())?;
     let app = Router::new()
         .route("/counters", get(counters))
@@ -128,6 +149,7 @@ async fn sims(shares: usize) -> Result<(), String> {
             "koodrive": full.koodrive.base_url(),
             "empty_cloudreve": empty.cloudreve.base_url(),
             "empty_koodrive": empty.koodrive.base_url(),
+            "site_cloudreve": full.site.as_ref().map(CloudreveSim::base_url),
             "control": control,
         })
     );
@@ -138,12 +160,16 @@ async fn counters(State(s): State<Arc<Sims>>) -> Json<Value> {
     Json(json!({
         "cloudreve": s.cloudreve.counters().snapshot(),
         "koodrive": s.koodrive.counters().snapshot(),
+        "site": s.site.as_ref().map(|c| c.counters().snapshot()),
     }))
 }
 
 async fn reset(State(s): State<Arc<Sims>>) -> &'static str {
     s.cloudreve.counters().reset();
     s.koodrive.counters().reset();
+    if let Some(site) = &s.site {
+        site.counters().reset();
+    }
     "ok"
 }
 
