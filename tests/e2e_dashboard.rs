@@ -580,7 +580,8 @@ async fn first_screen_over_100k_shares(c: &Chrome) {
     ));
     g.ready().await;
     let (_, total) = api_ids(&g, "limit=1", None).await;
-    assert_eq!(total, 100_000);
+    // 50,000 a vendor (Nextcloud lists fewer: it deletes expired links when listed).
+    assert!(total >= 100_000, "{total} shares cached");
     let seen_before = c.requested().len();
     c.open(&g.url("/"), "ready").await;
     let ms: f64 = c
