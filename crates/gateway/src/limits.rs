@@ -43,7 +43,7 @@ fn default_max_connections() -> usize {
     1024
 }
 fn default_max_in_flight() -> usize {
-    256
+    1024
 }
 fn default_max_exports_per_key() -> usize {
     2
