@@ -70,6 +70,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         in_flight: Arc::new(tokio::sync::Semaphore::new(
             state.config.limits.max_in_flight,
         )),
+        // Key-less (loopback) mode: refuse foreign Host names (DNS rebinding).
+        loopback_only: state.principals.anonymous().is_some(),
     };
     let mut router = Router::new();
     for (_, path, handler) in table() {
@@ -80,10 +82,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    if state.principals.anonymous().is_some() {
-        // Key-less (loopback) mode: refuse foreign Host names (DNS rebinding).
-        router = router.layer(axum::middleware::from_fn(crate::loopback_host::middleware));
-    }
     router
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::request_id::middleware(entry.clone(), req, next)

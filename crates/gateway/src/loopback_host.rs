@@ -11,13 +11,21 @@
 use crate::problem::ApiError;
 use axum::extract::Request;
 use axum::http::header::HOST;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use unishare_core::{Error, ErrorKind};
 
 /// Whether `authority` (`host[:port]`) names this machine's loopback interface.
 pub fn is_loopback_authority(authority: &str) -> bool {
+    // The names nearly every request carries, without parsing an address.
+    if let Some(rest) = authority
+        .strip_prefix("127.0.0.1")
+        .or_else(|| authority.strip_prefix("localhost"))
+    {
+        if port_ok(rest) {
+            return true;
+        }
+    }
     // `rest` is what follows the host: empty, or `:port`.
     let (host_ok, rest) = match authority.strip_prefix('[') {
         Some(bracketed) => match bracketed.split_once(']') {
@@ -35,33 +43,41 @@ pub fn is_loopback_authority(authority: &str) -> bool {
             (named, &authority[end..])
         }
     };
-    let port_ok = match rest.strip_prefix(':') {
-        Some(p) => (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()),
-        None => rest.is_empty(),
-    };
-    host_ok && port_ok
+    host_ok && port_ok(rest)
 }
 
-/// The middleware: refuses a request whose `Host` (or, in HTTP/2, `:authority`) is not a
-/// loopback name. A request naming no host at all passes: every browser names one (the attack
-/// this stops comes from a browser), and only a local program can omit it.
-pub async fn middleware(req: Request, next: Next) -> Response {
+/// Whether `rest`, what follows a host name, is empty or `:` and a port number.
+fn port_ok(rest: &str) -> bool {
+    match rest.strip_prefix(':') {
+        Some(p) => (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()),
+        None => rest.is_empty(),
+    }
+}
+
+/// The check, made by the entry middleware (`request_id.rs`) of a key-less server: the
+/// refusal of a request whose `Host` (or, in HTTP/2, `:authority`) is not a loopback name,
+/// `None` to serve it. A request naming no host at all passes: every browser names one (the
+/// attack this stops comes from a browser), and only a local program can omit it. (One
+/// middleware rather than a router layer of its own: axum wraps every route in each layer.)
+pub fn refusal(req: &Request) -> Option<Response> {
     let authority = match req.headers().get(HOST) {
         Some(v) => Some(v.to_str().map_err(|_| ())),
         None => req.uri().authority().map(|a| Ok(a.as_str())),
     };
     match authority {
-        None => next.run(req).await,
-        Some(Ok(a)) if is_loopback_authority(a) => next.run(req).await,
-        Some(Ok(_)) => ApiError(Error::new(
-            ErrorKind::MisdirectedRequest,
-            "this server has no API keys and answers only loopback host names \
-             (localhost, 127.0.0.1, [::1]); configure [[api_keys]] to serve other names",
-        ))
-        .into_response(),
-        Some(Err(())) => {
-            ApiError(Error::invalid_request("the Host header is not readable")).into_response()
-        }
+        None => None,
+        Some(Ok(a)) if is_loopback_authority(a) => None,
+        Some(Ok(_)) => Some(
+            ApiError(Error::new(
+                ErrorKind::MisdirectedRequest,
+                "this server has no API keys and answers only loopback host names \
+                 (localhost, 127.0.0.1, [::1]); configure [[api_keys]] to serve other names",
+            ))
+            .into_response(),
+        ),
+        Some(Err(())) => Some(
+            ApiError(Error::invalid_request("the Host header is not readable")).into_response(),
+        ),
     }
 }
 

@@ -57,9 +57,12 @@ pub struct Entry {
     /// Requests being handled at once (`limits.max_in_flight`); the health probes are not
     /// counted, so that an overloaded server is not also restarted.
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Refuse requests naming a non-loopback host (a key-less server: `loopback_host.rs`).
+    pub loopback_only: bool,
 }
 
-/// The middleware: assigns the id, opens the span, admits the request under the in-flight cap
+/// The middleware: assigns the id, opens the span, checks the host of a key-less server,
+/// admits the request under the in-flight cap
 /// (503 `overloaded` past it), enforces the timeout, echoes the id.
 pub async fn middleware(entry: Entry, req: Request, next: Next) -> Response {
     let timeout = entry.timeout;
@@ -75,6 +78,11 @@ pub async fn middleware(entry: Entry, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let probe = matches!(route, "/healthz" | "/readyz");
     let fut = REQUEST_ID.scope(Arc::clone(&id), async move {
+        if entry.loopback_only {
+            if let Some(refused) = crate::loopback_host::refusal(&req) {
+                return refused;
+            }
+        }
         let _admitted = match Arc::clone(&entry.in_flight).try_acquire_owned() {
             Ok(permit) => Some(permit),
             Err(_) if probe => None,
