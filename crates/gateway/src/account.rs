@@ -131,6 +131,10 @@ pub struct Account {
     settled: AtomicBool,
     last_crawl_ms: AtomicU64,
     upstream: OnceLock<RetryPolicy>,
+    /// `[store]`: where complete crawls are saved.
+    store: OnceLock<crate::store::AccountStore>,
+    /// The snapshot is the one restored from the store; no crawl has replaced it yet.
+    restored: AtomicBool,
 }
 
 impl std::fmt::Debug for Account {
@@ -163,7 +167,30 @@ impl Account {
             settled: AtomicBool::new(false),
             last_crawl_ms: AtomicU64::new(0),
             upstream: OnceLock::new(),
+            store: OnceLock::new(),
+            restored: AtomicBool::new(false),
         })
+    }
+
+    /// Attaches the `[store]` of this account and installs the snapshot stored there, if one
+    /// is whole and matches (served `stale` until the first crawl replaces it; a damaged or
+    /// foreign file is logged and ignored). Returns the number of shares restored. Set once;
+    /// later calls are ignored.
+    pub fn attach_store(&self, store: crate::store::AccountStore) -> usize {
+        let restored = store.restore(self.name.clone(), self.kind);
+        if self.store.set(store).is_err() {
+            return 0;
+        }
+        let Some(snap) = restored else { return 0 };
+        let n = snap.shares.len();
+        let mut d = self.data_mut();
+        if d.snapshot.is_none() {
+            d.snapshot = Some(Arc::new(snap));
+            self.restored.store(true, Ordering::Release);
+            // Servable at once: ready for a load balancer.
+            self.settled.store(true, Ordering::Relaxed);
+        }
+        n
     }
 
     /// Attaches the account's upstream call policy (breaker, limiter, stats) so that
@@ -308,6 +335,10 @@ impl Account {
                     let mut d = self.data_mut();
                     d.snapshot = Some(Arc::clone(&snap));
                     d.failure = None;
+                }
+                self.restored.store(false, Ordering::Release);
+                if let Some(store) = self.store.get() {
+                    store.save_in_background(Arc::clone(&snap));
                 }
                 lock(&self.writes).retain(|(at, _)| *at >= started);
                 let ms = started.elapsed().as_millis() as u64;
@@ -459,7 +490,7 @@ impl Account {
     ) -> AccountRead {
         let age = now.saturating_duration_since(snap.built_at);
         let failing = failure.as_ref().filter(|f| f.at >= snap.built_at);
-        if age <= self.policy.ttl {
+        if age <= self.policy.ttl && !self.restored.load(Ordering::Acquire) {
             self.counters.hit.fetch_add(1, Ordering::Relaxed);
             return AccountRead {
                 snapshot: Some(snap),

@@ -132,6 +132,9 @@ pub struct RawConfig {
     /// `[limits]`.
     #[serde(default)]
     pub limits: LimitsSection,
+    /// `[store]`.
+    #[serde(default)]
+    pub store: crate::store::StoreSection,
 }
 
 /// Longest duration accepted anywhere in the config.
@@ -309,6 +312,8 @@ pub struct Config {
     pub api_keys: Vec<ApiKeyConfig>,
     /// `[limits]`.
     pub limits: LimitsSection,
+    /// `[store]`.
+    pub store: crate::store::StoreSection,
 }
 
 impl Config {
@@ -366,6 +371,7 @@ impl RawConfig {
             accounts: Vec::new(),
             api_keys: Vec::new(),
             limits: LimitsSection::default(),
+            store: Default::default(),
         }
     }
 
@@ -558,8 +564,10 @@ impl RawConfig {
             ));
         }
         self.limits.validate(origin)?;
+        self.store.validate(origin)?;
         Ok(Config {
             limits: self.limits,
+            store: self.store,
             server: self.server,
             cursor_secret,
             cache: self.cache,

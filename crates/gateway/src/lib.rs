@@ -45,6 +45,7 @@ pub mod snapshot;
 pub mod sort;
 pub mod state;
 pub mod stats;
+pub mod store;
 pub mod vendors;
 
 pub use app::router;

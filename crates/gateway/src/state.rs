@@ -49,6 +49,21 @@ impl AppState {
         for (account, policy) in state.accounts.iter().zip(policies) {
             account.set_upstream(policy);
         }
+        if let Some(path) = &state.config.store.path {
+            let store = crate::store::SnapshotStore::open(path).map_err(|e| {
+                Error::invalid_request(format!(
+                    "store.path {}: cannot open the snapshot directory: {e}",
+                    path.display()
+                ))
+            })?;
+            let store = Arc::new(store);
+            for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
+                account.attach_store(crate::store::AccountStore {
+                    store: Arc::clone(&store),
+                    key: crate::store::StoreKey::of(config),
+                });
+            }
+        }
         Ok(state)
     }
 
