@@ -2,21 +2,21 @@
 //! request, re-authentication once on an auth failure, the retry policy, and the check that
 //! turns a `{code, msg}` answer into success or an [`Error`].
 
-use crate::auth::{parse_http_date, token_header_value, Auth, TokenState};
+use crate::auth::{token_header_value, Auth, TokenState};
 use crate::dto::RefreshResponse;
 use crate::error::map_error;
 use crate::sign::encode;
 use crate::trace::trace_id;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::time::Duration;
-use unishare_core::retry::parse_retry_after;
+use unishare_core::client::{Fresh, HttpClient};
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result, Secret};
 
@@ -56,7 +56,7 @@ enum Checked<T> {
 
 /// The HTTP client of one account.
 pub struct Client {
-    http: reqwest::Client,
+    http: HttpClient,
     base: String,
     account: AccountName,
     auth: Auth,
@@ -90,15 +90,9 @@ impl Client {
                 "koodrive base_url {trimmed:?} must be an http(s) URL with a host"
             )));
         }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
-            // No redirect is followed (unishare_core::upstream): a 3xx is an error, never a
-            // second request carrying the body, the session id and the trace id elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        // No redirect is followed (unishare_core::upstream): a 3xx is an error, never a
+        // second request carrying the body, the session id and the trace id elsewhere.
+        let http = HttpClient::builder("KooDrive").build()?;
         let agent_name = match agent_name {
             None => None,
             Some(name) if name.trim().is_empty() => {
@@ -302,55 +296,49 @@ impl Client {
     }
 
     async fn exchange<T>(&self, rb: reqwest::RequestBuilder, one_pass: OnePass<T>) -> Exchanged<T> {
-        let resp = match rb.send().await {
-            Ok(r) => r,
+        let answer = match self.http.send(rb).await {
+            Ok(a) => a,
             Err(e) => {
                 return Exchanged {
-                    result: Err(transport(e)),
+                    result: Err(e),
                     server_date: None,
                 }
             }
         };
-        let status = resp.status().as_u16();
-        let headers = resp.headers();
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let server_date = headers
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_http_date)
-            .map(|d| (d, Utc::now()));
-        if unishare_core::upstream::is_redirect(status) {
-            let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
-            return Exchanged {
-                result: Err(unishare_core::upstream::redirect_error(
-                    "KooDrive", status, location,
-                )),
-                server_date,
-            };
-        }
-        let result = match resp.bytes().await {
-            Err(e) => Err(transport(e)),
-            Ok(bytes) => read_answer(status, retry_after, &bytes, one_pass).map(|t| match t {
+        let server_date = answer.server_date.map(|d| (d, answer.received_at));
+        let result = read_answer(answer.status, answer.retry_after, &answer.body, one_pass).map(
+            |t| match t {
                 Some(t) => Checked::Decoded(t),
-                None => Checked::Raw(bytes),
-            }),
-        };
+                None => Checked::Raw(answer.body),
+            },
+        );
         Exchanged {
             result,
             server_date,
         }
     }
 
-    /// Refreshes the session unless another task already did since `seen_generation`.
+    /// Refreshes the session unless another task already did since `seen_generation`
+    /// (single-flight: concurrent callers wait for the one refresh and use its token).
     async fn refresh(&self, state: &TokenState, seen_generation: u64, trace: &str) -> Result<()> {
-        let _guard = state.refresh_lock.lock().await;
-        let (token, generation) = state.current();
-        if generation != seen_generation {
-            return Ok(());
-        }
+        state
+            .tokens
+            .renew(seen_generation, |token| {
+                self.refresh_call(state, token, trace)
+            })
+            .await?;
+        state.mark_ok();
+        Ok(())
+    }
+
+    /// `POST /session/refresh` with the current token: the new one.
+    async fn refresh_call(
+        &self,
+        state: &TokenState,
+        token: Option<Secret>,
+        trace: &str,
+    ) -> Result<Fresh<Secret>> {
+        let token = token.unwrap_or_else(|| state.current().0);
         let mut auth = HeaderValue::from_str(token_header_value(token.expose()))
             .map_err(|_| Error::invalid_request("the configured token is not a valid header"))?;
         auth.set_sensitive(true);
@@ -384,21 +372,14 @@ impl Client {
         let new = body
             .into_access_token()
             .ok_or_else(|| Error::upstream_protocol("session refresh answer has no accessToken"))?;
-        state.replace(Secret::new(new));
         tracing::debug!(account = %self.account, "KooDrive session refreshed");
-        Ok(())
+        Ok(Fresh {
+            value: Secret::new(new),
+            // The session's expiry slides with use: kept alive by `keep_alive`, renewed on
+            // a rejection.
+            use_until: None,
+        })
     }
-}
-
-fn transport(e: reqwest::Error) -> Error {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    Error::upstream_unavailable(format!("request to KooDrive {what}: {}", e.without_url()))
 }
 
 /// The fields of an answer that decide whether it is an error; everything else is skipped
