@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::time::Duration;
-use unishare_core::client::{Fresh, HttpClient};
+use unishare_core::client::{site_root, Fresh, HttpClient};
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result, Secret};
 
@@ -81,15 +81,7 @@ impl Client {
         policy: RetryPolicy,
         agent_name: Option<&str>,
     ) -> Result<Client> {
-        let trimmed = base_url.trim().trim_end_matches('/');
-        let parsed = url::Url::parse(trimmed).map_err(|e| {
-            Error::invalid_request(format!("koodrive base_url {trimmed:?} is not a URL: {e}"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::invalid_request(format!(
-                "koodrive base_url {trimmed:?} must be an http(s) URL with a host"
-            )));
-        }
+        let trimmed = site_root("koodrive base_url", base_url)?;
         // No redirect is followed (unishare_core::upstream): a 3xx is an error, never a
         // second request carrying the body, the session id and the trace id elsewhere.
         let http = HttpClient::builder("KooDrive").build()?;

@@ -8,7 +8,7 @@ use crate::config::NextcloudAuth;
 use reqwest::header::{HeaderValue, ACCEPT};
 use reqwest::{Method, RequestBuilder};
 use std::time::Duration;
-use unishare_core::client::HttpClient;
+use unishare_core::client::{site_root, HttpClient};
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, Error, Provider, Result};
 
@@ -46,16 +46,11 @@ impl Client {
         auth: NextcloudAuth,
         policy: RetryPolicy,
     ) -> Result<Client> {
-        let trimmed = base_url.trim().trim_end_matches('/');
+        let trimmed = site_root("nextcloud base_url", base_url)?;
         let shares_url =
             url::Url::parse(&format!("{trimmed}{API_PREFIX}/shares")).map_err(|e| {
                 Error::invalid_request(format!("nextcloud base_url {trimmed:?} is not a URL: {e}"))
             })?;
-        if !matches!(shares_url.scheme(), "http" | "https") || shares_url.host_str().is_none() {
-            return Err(Error::invalid_request(format!(
-                "nextcloud base_url {trimmed:?} must be an http(s) URL with a host"
-            )));
-        }
         let NextcloudAuth::AppPassword { user, .. } = &auth;
         if user.is_empty() || user.contains(':') {
             return Err(Error::invalid_request(

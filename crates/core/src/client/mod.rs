@@ -14,16 +14,20 @@
 //!   concurrent callers wait for it and share its result) and the "a rejection renews once and
 //!   sends again" rule ([`TokenCache::call`]).
 //!
+//! - [`site_root`]: the check of a configured `base_url` (an http(s) URL with a host).
+//!
 //! What stays in the vendor crate: URLs, headers and signing, the body shape, and the one
 //! function that maps the vendor's status and codes to an [`Error`].
 
 mod http;
 mod response;
+mod site;
 mod token;
 mod transport;
 
 pub use http::{HttpClient, HttpClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY};
 pub use response::{parse_http_date, Response};
+pub use site::site_root;
 pub use token::{Authorized, Fresh, Token, TokenCache};
 pub use transport::transport_error;
 
