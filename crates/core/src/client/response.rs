@@ -68,7 +68,8 @@ pub(super) async fn read(
     let headers = std::mem::take(resp.headers_mut());
     let retry_after = header(&headers, RETRY_AFTER).and_then(parse_retry_after);
     let server_date = header(&headers, DATE).and_then(parse_http_date);
-    if resp.content_length().is_some_and(|n| n > limit as u64) {
+    let length = resp.content_length();
+    if length.is_some_and(|n| n > limit as u64) {
         return Err(too_large(vendor, limit));
     }
     // The common answer arrives as one chunk: kept as it is, with no copy.
@@ -83,7 +84,10 @@ pub(super) async fn read(
         match (&mut first, &mut rest) {
             (None, _) => first = Some(chunk),
             (Some(f), None) => {
-                let mut buf = BytesMut::with_capacity(read.max(f.len() * 2).min(limit));
+                // The announced length when there is one (already checked against the
+                // limit), else room to double.
+                let want = length.map_or(f.len() * 2, |n| n as usize).max(read);
+                let mut buf = BytesMut::with_capacity(want.min(limit));
                 buf.extend_from_slice(f);
                 buf.extend_from_slice(&chunk);
                 rest = Some(buf);
