@@ -5,8 +5,10 @@
 //! - `token`: start from the configured refresh token; when it is rejected, fail with
 //!   `upstream_auth`.
 //!
-//! Both tokens are replaced by every refresh. One `tokio::sync::Mutex` guards the state, so only
-//! one sign-in or refresh runs at a time per account; waiters re-check after acquiring it.
+//! Both tokens are replaced by every refresh. The pair lives in a shared
+//! [`TokenCache`](unishare_core::client::TokenCache): one sign-in or refresh runs at a time
+//! per account, callers arriving meanwhile wait for it and use its tokens, and a request the
+//! server answers with code `401` renews the pair once and is sent again.
 
 use crate::client::{from_data, Call, Http};
 use crate::config::CloudreveAuth;
@@ -16,8 +18,9 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::future::Future;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use unishare_core::client::{Authorized, Fresh, Token, TokenCache};
 use unishare_core::{Error, ErrorKind, Secret};
 
 /// Longest safety margin before the access token's expiry.
@@ -26,90 +29,72 @@ const MAX_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// clock because of clock skew); a `401` still triggers a refresh.
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(30);
 
-/// An access token and the generation it belongs to.
+/// A token pair.
 #[derive(Clone)]
-pub(crate) struct AccessToken {
-    pub token: Secret,
-    pub generation: u64,
-}
-
-struct Tokens {
+pub(crate) struct Tokens {
     access: Secret,
     refresh: Secret,
-    /// Use the access token until then (its expiry minus a margin).
-    use_until: Instant,
     refresh_expires: Option<DateTime<Utc>>,
-}
-
-#[derive(Default)]
-struct State {
-    tokens: Option<Tokens>,
-    /// Bumped on every new token pair.
-    generation: u64,
 }
 
 /// The token keeper of one account.
 pub(crate) struct Auth {
     method: CloudreveAuth,
-    state: Mutex<State>,
+    tokens: TokenCache<Tokens>,
 }
 
 impl Auth {
     pub(crate) fn new(method: CloudreveAuth) -> Self {
         Auth {
             method,
-            state: Mutex::new(State::default()),
+            tokens: TokenCache::new(),
         }
     }
 
-    /// A usable access token: the current one, or a fresh one after a refresh or sign-in.
-    pub(crate) async fn access(&self, http: &Http) -> Result<AccessToken, Error> {
-        let mut st = self.state.lock().await;
-        if let Some(t) = &st.tokens {
-            if Instant::now() < t.use_until {
-                return Ok(AccessToken {
-                    token: t.access.clone(),
-                    generation: st.generation,
-                });
-            }
-        }
-        self.renew(&mut st, http).await
+    /// A usable token pair (after a refresh or sign-in when needed), with its generation.
+    pub(crate) async fn access(&self, http: &Http) -> Result<Token<Tokens>, Error> {
+        self.tokens.get(|previous| self.renew(previous, http)).await
     }
 
-    /// Called after the server answered `401` to a request made with generation `stale`: renews
-    /// the tokens unless another caller already did.
+    /// Called after an answer showed that the pair of generation `stale` no longer works:
+    /// renews it unless another caller already did.
     pub(crate) async fn after_unauthorized(
         &self,
         http: &Http,
         stale: u64,
-    ) -> Result<AccessToken, Error> {
-        let mut st = self.state.lock().await;
-        if st.generation != stale {
-            if let Some(t) = &st.tokens {
-                return Ok(AccessToken {
-                    token: t.access.clone(),
-                    generation: st.generation,
-                });
-            }
-        }
-        // Our access token is dead whatever its expiry says.
-        if let Some(t) = &mut st.tokens {
-            t.use_until = Instant::now();
-        }
-        self.renew(&mut st, http).await
+    ) -> Result<Token<Tokens>, Error> {
+        self.tokens
+            .renew(stale, |previous| self.renew(previous, http))
+            .await
     }
 
-    async fn renew(&self, st: &mut State, http: &Http) -> Result<AccessToken, Error> {
+    /// One authenticated exchange: `send` with a usable access token (the current one, or a
+    /// fresh one after a refresh or sign-in); when it reports the token rejected, the pair is
+    /// renewed once (unless another caller already did) and `send` runs again.
+    pub(crate) async fn call<X, S, F>(&self, http: &Http, mut send: S) -> Result<X, Error>
+    where
+        S: FnMut(Secret) -> F,
+        F: Future<Output = Result<Authorized<X>, Error>>,
+    {
+        self.tokens
+            .call(
+                |previous| self.renew(previous, http),
+                move |tokens: Tokens| send(tokens.access),
+            )
+            .await
+    }
+
+    /// A new pair: refreshed from `previous` (or the configured refresh token), or a new
+    /// sign-in.
+    async fn renew(&self, previous: Option<Tokens>, http: &Http) -> Result<Fresh<Tokens>, Error> {
         let tokens = match &self.method {
             CloudreveAuth::OAuth {
                 refresh_token,
                 persist_to,
                 ..
             } => {
-                let rt = st
-                    .tokens
-                    .as_ref()
-                    .map(|t| t.refresh.clone())
+                let rt = previous
+                    .map(|t| t.refresh)
                     .unwrap_or_else(|| refresh_token.clone());
                 let tokens = refresh(http, &rt).await.map_err(|e| {
                     if e.kind() == ErrorKind::UpstreamAuth {
@@ -123,18 +108,16 @@ impl Auth {
                     }
                 })?;
                 if let Some(path) = persist_to {
-                    if tokens.refresh.expose() != rt.expose() {
-                        crate::persist::write_secret_file(path, tokens.refresh.expose())?;
+                    if tokens.value.refresh.expose() != rt.expose() {
+                        crate::persist::write_secret_file(path, tokens.value.refresh.expose())?;
                         tracing::info!(file = %path.display(), "stored the rotated Cloudreve refresh token");
                     }
                 }
                 tokens
             }
             CloudreveAuth::Token { refresh_token } => {
-                let rt = st
-                    .tokens
-                    .as_ref()
-                    .map(|t| t.refresh.clone())
+                let rt = previous
+                    .map(|t| t.refresh)
                     .unwrap_or_else(|| refresh_token.clone());
                 refresh(http, &rt).await.map_err(|e| {
                     if e.kind() == ErrorKind::UpstreamAuth {
@@ -149,7 +132,7 @@ impl Auth {
                 })?
             }
             CloudreveAuth::Password { email, password } => {
-                let usable_refresh = st.tokens.as_ref().filter(|t| {
+                let usable_refresh = previous.filter(|t| {
                     t.refresh_expires
                         .is_none_or(|at| at - chrono::Duration::seconds(5) > Utc::now())
                 });
@@ -166,17 +149,11 @@ impl Auth {
                 }
             }
         };
-        st.generation += 1;
-        let access = tokens.access.clone();
-        st.tokens = Some(tokens);
-        Ok(AccessToken {
-            token: access,
-            generation: st.generation,
-        })
+        Ok(tokens)
     }
 }
 
-async fn login(http: &Http, email: &str, password: &Secret) -> Result<Tokens, Error> {
+async fn login(http: &Http, email: &str, password: &Secret) -> Result<Fresh<Tokens>, Error> {
     let body = LoginRequest {
         email,
         password: password.expose(),
@@ -193,7 +170,7 @@ async fn login(http: &Http, email: &str, password: &Secret) -> Result<Tokens, Er
     tokens_from(data.token)
 }
 
-async fn refresh(http: &Http, refresh_token: &Secret) -> Result<Tokens, Error> {
+async fn refresh(http: &Http, refresh_token: &Secret) -> Result<Fresh<Tokens>, Error> {
     let body = RefreshRequest {
         refresh_token: refresh_token.expose(),
     };
@@ -235,7 +212,7 @@ async fn session_call<B: Serialize, T: DeserializeOwned>(
         .map_err(|e| Error::upstream_protocol(format!("unreadable {what} answer: {e}")))
 }
 
-fn tokens_from(dto: TokenDto) -> Result<Tokens, Error> {
+fn tokens_from(dto: TokenDto) -> Result<Fresh<Tokens>, Error> {
     let (Some(access), Some(refresh)) = (
         dto.access_token.filter(|s| !s.is_empty()),
         dto.refresh_token.filter(|s| !s.is_empty()),
@@ -244,11 +221,13 @@ fn tokens_from(dto: TokenDto) -> Result<Tokens, Error> {
             "Cloudreve token answer lacks access_token or refresh_token",
         ));
     };
-    Ok(Tokens {
-        access: Secret::new(access),
-        refresh: Secret::new(refresh),
-        use_until: Instant::now() + usable_for(dto.access_expires, Utc::now()),
-        refresh_expires: dto.refresh_expires,
+    Ok(Fresh {
+        value: Tokens {
+            access: Secret::new(access),
+            refresh: Secret::new(refresh),
+            refresh_expires: dto.refresh_expires,
+        },
+        use_until: Some(Instant::now() + usable_for(dto.access_expires, Utc::now())),
     })
 }
 

@@ -2,14 +2,14 @@
 //! Knows nothing about tokens' lifecycle or what a code means beyond "0 = ok".
 
 use crate::dto::Envelope;
-use crate::error::{http_status_error, not_an_envelope, transport_error};
+use crate::error::{http_status_error, not_an_envelope};
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use std::time::Duration;
+use unishare_core::client::HttpClient;
 use unishare_core::lenient::Code;
 use unishare_core::{Error, Secret};
 use url::Url;
@@ -43,20 +43,16 @@ pub(crate) struct Call<'a, B: Serialize> {
 /// The shared HTTP client of one account.
 #[derive(Clone, Debug)]
 pub(crate) struct Http {
-    client: reqwest::Client,
+    client: HttpClient,
     api_base: Url,
 }
 
 impl Http {
     pub(crate) fn new(api_base: Url) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
+        // No redirect is followed (unishare_core::upstream): a 3xx is an error.
+        let client = HttpClient::builder("Cloudreve")
             .user_agent(concat!("unishare-cloudreve/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(60))
-            // No redirect is followed (unishare_core::upstream): a 3xx is an error.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::internal("could not build the HTTP client").with_source(e))?;
+            .build()?;
         Ok(Http { client, api_base })
     }
 
@@ -103,30 +99,15 @@ impl Http {
         if let Some(body) = call.body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(transport_error)?;
-        let status = resp.status().as_u16();
-        if unishare_core::upstream::is_redirect(status) {
-            let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
-            return Err(unishare_core::upstream::redirect_error(
-                "Cloudreve",
-                status,
-                location,
-            ));
-        }
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(unishare_core::retry::parse_retry_after);
-        let bytes = resp.bytes().await.map_err(transport_error)?;
-        if status != 200 {
+        let answer = self.client.send(req).await?;
+        if answer.status != 200 {
             return Err(http_status_error(
-                status,
-                retry_after,
-                &String::from_utf8_lossy(&bytes),
+                answer.status,
+                answer.retry_after,
+                &answer.text(),
             ));
         }
-        Ok(bytes)
+        Ok(answer.body)
     }
 }
 

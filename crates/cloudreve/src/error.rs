@@ -1,5 +1,6 @@
 //! The one place where Cloudreve envelope codes become [`ErrorKind`]s
-//! (`vendors/cloudreve-v4.md` §1.4), plus the transport-level failures.
+//! (`vendors/cloudreve-v4.md` §1.4), plus the HTTP-level failures (transport failures are
+//! `unishare_core::client::transport_error`).
 
 use std::time::Duration;
 use unishare_core::{Error, ErrorKind};
@@ -136,21 +137,6 @@ pub(crate) fn http_status_error(status: u16, retry_after: Option<Duration>, body
             "unexpected HTTP {other} from Cloudreve or its proxy{snippet}"
         )),
     }
-}
-
-/// A transport failure (connect, timeout, reset, truncated body).
-pub(crate) fn transport_error(err: reqwest::Error) -> Error {
-    let what = if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "could not connect"
-    } else if err.is_body() || err.is_decode() {
-        "connection failed while reading the answer"
-    } else {
-        "request failed"
-    };
-    // reqwest's Display carries the URL; our URLs never hold secrets (tokens go in headers).
-    Error::upstream_unavailable(format!("Cloudreve {what}")).with_source(err.without_url())
 }
 
 /// A 200 answer whose body is not the JSON envelope.

@@ -160,11 +160,9 @@ pub async fn exchange_code(
 ) -> Result<Grant, Error> {
     let api = crate::config::api_base(base_url)?;
     let url = format!("{}/session/oauth/token", api.as_str().trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| Error::internal("could not build the HTTP client").with_source(e))?;
+    let client = unishare_core::client::HttpClient::builder("Cloudreve")
+        .request_timeout(Duration::from_secs(30))
+        .build()?;
     let form = [
         ("client_id", client_id),
         ("client_secret", client_secret.expose()),
@@ -172,26 +170,12 @@ pub async fn exchange_code(
         ("code", code),
         ("code_verifier", code_verifier.expose()),
     ];
-    let resp = client
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .map_err(crate::error::transport_error)?;
-    let status = resp.status();
-    if unishare_core::upstream::is_redirect(status.as_u16()) {
-        let location = resp
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok());
-        return Err(unishare_core::upstream::redirect_error(
-            "Cloudreve",
-            status.as_u16(),
-            location,
-        ));
-    }
-    let body = resp.bytes().await.map_err(crate::error::transport_error)?;
-    if status.is_success() {
+    // A redirect is an error, a transport failure `upstream_unavailable` (the shared client).
+    let answer = client
+        .send(client.request(reqwest::Method::POST, url).form(&form))
+        .await?;
+    let (status, body) = (answer.status, answer.body);
+    if (200..300).contains(&status) {
         let t: TokenResponse = serde_json::from_slice(&body)
             .map_err(|e| Error::upstream_protocol(format!("unreadable OAuth token answer: {e}")))?;
         let scope = t.scope.unwrap_or_default();
@@ -213,7 +197,7 @@ pub async fn exchange_code(
             e.error_codes.unwrap_or_default()
         ))),
         _ => Err(crate::error::http_status_error(
-            status.as_u16(),
+            status,
             None,
             &String::from_utf8_lossy(&body),
         )),

@@ -12,10 +12,15 @@
 //! - [`Error`], the single error type (a kind plus a retryable flag plus context);
 //! - [`lenient`], serde helpers for the sloppy JSON vendors send;
 //! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe);
-//! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed).
+//! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed);
+//! - [`client`] (feature `http`, on by default), the shared HTTP client built on that policy:
+//!   sending under the call policy, `Retry-After`, transport errors, body limits, token caching
+//!   with single-flight renewal.
 #![deny(missing_docs)]
 
 pub mod capabilities;
+#[cfg(feature = "http")]
+pub mod client;
 pub mod error;
 pub mod id;
 pub mod inventory;

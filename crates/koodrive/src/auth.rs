@@ -4,9 +4,13 @@ use crate::config::KooDriveAuth;
 use crate::sign::{self, SignInput, X_DATE_FORMAT};
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use unishare_core::client::TokenCache;
 use unishare_core::Secret;
+
+/// Parses an HTTP `Date` header (`Tue, 01 Dec 2026 21:05:12 GMT`).
+pub use unishare_core::client::parse_http_date;
 
 /// The user token's sliding expiry is 20 minutes (vendor doc §6.1); refresh after 15 idle.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(15 * 60);
@@ -51,13 +55,6 @@ impl ClockOffset {
     }
 }
 
-/// Parses an HTTP `Date` header (`Tue, 01 Dec 2026 21:05:12 GMT`).
-pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(value.trim())
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 /// Headers that authenticate one request.
 pub struct AuthHeaders {
     /// `(name, value, sensitive)`.
@@ -86,30 +83,21 @@ pub enum Auth {
 
 /// The live user token.
 pub struct TokenState {
-    current: RwLock<(Secret, u64)>,
+    /// The token (generation 0 as configured), renewed single-flight by the session refresh.
+    pub tokens: TokenCache<Secret>,
     /// `x-session-id`.
     pub session_id: Secret,
     last_ok: Mutex<Instant>,
-    /// Single-flight guard of the refresh call.
-    pub refresh_lock: tokio::sync::Mutex<()>,
 }
 
 impl TokenState {
     /// The current token and its generation.
     pub fn current(&self) -> (Secret, u64) {
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Installs a refreshed token.
-    pub fn replace(&self, token: Secret) {
-        let mut cur = self.current.write().unwrap_or_else(|p| p.into_inner());
-        cur.0 = token;
-        cur.1 += 1;
-        drop(cur);
-        self.mark_ok();
+        // The cache starts with the configured token and a renewal only replaces it, so it
+        // is never empty; an empty token would be rejected and renewed.
+        self.tokens
+            .current()
+            .map_or_else(|| (Secret::new(""), 0), |t| (t.value, t.generation))
     }
 
     /// Records a successful call (the vendor's sliding expiry restarts).
@@ -146,10 +134,9 @@ impl Auth {
                 clock: ClockOffset::default(),
             },
             KooDriveAuth::Token { token, session_id } => Auth::Token(TokenState {
-                current: RwLock::new((token.clone(), 0)),
+                tokens: TokenCache::with_token(token.clone()),
                 session_id: session_id.clone(),
                 last_ok: Mutex::new(Instant::now()),
-                refresh_lock: tokio::sync::Mutex::new(()),
             }),
         }
     }

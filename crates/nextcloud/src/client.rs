@@ -5,11 +5,11 @@
 //! attempt so that a retryable status is retried.
 
 use crate::config::NextcloudAuth;
-use reqwest::header::{HeaderValue, ACCEPT, LOCATION, RETRY_AFTER};
-use reqwest::Method;
+use reqwest::header::{HeaderValue, ACCEPT};
+use reqwest::{Method, RequestBuilder};
 use std::time::Duration;
-use unishare_core::retry::{parse_retry_after, Idempotency, RetryPolicy};
-use unishare_core::upstream;
+use unishare_core::client::{site_root, HttpClient};
+use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, Error, Provider, Result};
 
 /// The API prefix the adapter adds to the configured server root.
@@ -31,7 +31,7 @@ pub struct Call<'a> {
 
 /// The HTTP client of one account.
 pub struct Client {
-    http: reqwest::Client,
+    http: HttpClient,
     shares_url: url::Url,
     account: AccountName,
     auth: NextcloudAuth,
@@ -46,30 +46,20 @@ impl Client {
         auth: NextcloudAuth,
         policy: RetryPolicy,
     ) -> Result<Client> {
-        let trimmed = base_url.trim().trim_end_matches('/');
+        let trimmed = site_root("nextcloud base_url", base_url)?;
         let shares_url =
             url::Url::parse(&format!("{trimmed}{API_PREFIX}/shares")).map_err(|e| {
                 Error::invalid_request(format!("nextcloud base_url {trimmed:?} is not a URL: {e}"))
             })?;
-        if !matches!(shares_url.scheme(), "http" | "https") || shares_url.host_str().is_none() {
-            return Err(Error::invalid_request(format!(
-                "nextcloud base_url {trimmed:?} must be an http(s) URL with a host"
-            )));
-        }
         let NextcloudAuth::AppPassword { user, .. } = &auth;
         if user.is_empty() || user.contains(':') {
             return Err(Error::invalid_request(
                 "nextcloud auth.user must be a non-empty login name without ':'",
             ));
         }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(10))
-            // No redirect is followed (`unishare_core::upstream`).
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        // No redirect is followed (`unishare_core::upstream`): a login page, an http→https
+        // or a moved server is an error, never a second request carrying the app password.
+        let http = HttpClient::builder("Nextcloud").build()?;
         Ok(Client {
             http,
             shares_url,
@@ -86,12 +76,14 @@ impl Client {
         call: &Call<'_>,
         decode: impl Fn(u16, Option<Duration>, &[u8]) -> Result<T>,
     ) -> Result<T> {
-        let decode = &decode;
-        self.policy
-            .run(call.op, call.idempotency, |_| async move {
-                let (status, retry_after, body) = self.send(call).await?;
-                decode(status, retry_after, &body)
-            })
+        self.http
+            .call(
+                &self.policy,
+                call.op,
+                call.idempotency,
+                || self.request(call),
+                |answer| decode(answer.status, answer.retry_after, &answer.body),
+            )
             .await
             .map_err(|e| {
                 e.in_account(self.account.as_str(), Provider::Nextcloud)
@@ -110,7 +102,8 @@ impl Client {
         Ok(url)
     }
 
-    async fn send(&self, call: &Call<'_>) -> Result<(u16, Option<Duration>, bytes::Bytes)> {
+    /// The request of one attempt: the OCS headers and basic auth with the app password.
+    fn request(&self, call: &Call<'_>) -> Result<RequestBuilder> {
         let NextcloudAuth::AppPassword { user, app_password } = &self.auth;
         let mut rb = self
             .http
@@ -122,35 +115,6 @@ impl Client {
         if !call.form.is_empty() {
             rb = rb.form(&call.form);
         }
-        let resp = rb.send().await.map_err(transport)?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers();
-        if upstream::is_redirect(status) {
-            // A login page, an http→https or a moved server: never followed (the request
-            // carries the app password and, on writes, an access code).
-            let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
-            return Err(upstream::redirect_error("Nextcloud", status, location));
-        }
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = resp.bytes().await.map_err(transport)?;
-        Ok((status, retry_after, body))
+        Ok(rb)
     }
-}
-
-/// A transport failure (connect, timeout, reset, truncated body). The URL is dropped from the
-/// message; it holds no secret (credentials travel in the Authorization header) but is noise.
-fn transport(e: reqwest::Error) -> Error {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "failed while reading the answer"
-    } else {
-        "failed"
-    };
-    Error::upstream_unavailable(format!("request to Nextcloud {what}")).with_source(e.without_url())
 }

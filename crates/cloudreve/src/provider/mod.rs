@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use std::convert::Infallible;
 use std::fmt;
+use unishare_core::client::Authorized;
 use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{
     AccountName, CallContext, Capabilities, CreateShare, Error, ErrorKind, Inventory, Page,
@@ -108,36 +109,31 @@ impl CloudreveProvider {
         ctx: &CallContext,
         one_pass: OnePass<T>,
     ) -> Result<Reply<T>, Error> {
-        let token = self.auth.access(&self.http).await?;
-        let call = |bearer| Call {
-            method: req.method.clone(),
-            path: req.path,
-            query: req.query,
-            body: req.body,
-            bearer: Some(bearer),
-            correlation_id: ctx.request_id.as_deref(),
-        };
-        let body = self.http.send_raw(call(&token.token)).await?;
-        if let Some(t) = one_pass(&body) {
-            return Ok(Reply::Decoded(t));
-        }
-        let mut answer = decode_envelope(&body)?;
-        if answer.code == CODE_LOGIN_REQUIRED {
-            tracing::debug!(account = %self.account, "Cloudreve answered 401; renewing the token once");
-            let fresh = self
-                .auth
-                .after_unauthorized(&self.http, token.generation)
-                .await?;
-            let body = self.http.send_raw(call(&fresh.token)).await?;
-            if let Some(t) = one_pass(&body) {
-                return Ok(Reply::Decoded(t));
-            }
-            answer = decode_envelope(&body)?;
-        }
-        if answer.code != 0 {
-            return Err(map_code(answer.code, &answer.msg, CallKind::Api));
-        }
-        Ok(Reply::Data(answer.data))
+        self.auth
+            .call(&self.http, |token: Secret| async move {
+                let body = self
+                    .http
+                    .send_raw(Call {
+                        method: req.method.clone(),
+                        path: req.path,
+                        query: req.query,
+                        body: req.body,
+                        bearer: Some(&token),
+                        correlation_id: ctx.request_id.as_deref(),
+                    })
+                    .await?;
+                if let Some(t) = one_pass(&body) {
+                    return Ok(Authorized::Done(Reply::Decoded(t)));
+                }
+                let answer = decode_envelope(&body)?;
+                let err = || map_code(answer.code, &answer.msg, CallKind::Api);
+                match answer.code {
+                    0 => Ok(Authorized::Done(Reply::Data(answer.data))),
+                    CODE_LOGIN_REQUIRED => Ok(Authorized::Rejected(err())),
+                    _ => Err(err()),
+                }
+            })
+            .await
     }
 
     /// An authenticated call under the retry policy, with account and operation context.
