@@ -34,6 +34,12 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+impl crate::auth::HasPrincipals for AppState {
+    fn principals(&self) -> &crate::auth::Principals {
+        &self.principals
+    }
+}
+
 impl AppState {
     /// State over providers built from the config.
     pub fn from_config(config: Config) -> Result<Arc<AppState>, Error> {

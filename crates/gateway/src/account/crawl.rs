@@ -1,226 +1,22 @@
-//! One configured account: its provider, its current snapshot, and the crawl that refreshes it.
-//!
-//! Read path (DESIGN.md §1): a fresh snapshot is served as is; past `ttl` it is still served at
-//! once while one background crawl runs; if that crawl fails the old snapshot keeps being served
-//! (`stale`) until it is `max_stale` old, then the account reports its error (`failed`). With no
-//! snapshot yet, a request waits up to `cold_wait` for the shared crawl, then answers without
-//! the account (`syncing`) while the crawl goes on. See `docs/snapshot-cache.md`.
-//!
-//! Snapshot integrity (`docs/resilience.md`): a crawl that fails on any page installs nothing,
-//! so a complete snapshot is only ever replaced by another complete one. A record the vendor
-//! listed but we could not read keeps its previous version (when its id is known). And a crawl
-//! that skipped records *and* shrank by more than [`SHRINK_TOLERANCE_PERCENT`] against the
-//! previous snapshot is not believed: the vendor is answering with damaged data, so the old
-//! snapshot is kept and the crawl counts as failed. A crawl with no skipped records is always
-//! believed, however much it shrank: that is how a legitimate mass revoke looks.
+//! The crawl: one at a time per account, in its own task, over the vendor's pages
+//! ([`unishare_core::paging::pages`]); what it finds is checked ([`check_crawl`]) and installed.
 
+use super::state::Failure;
+use super::{lock, Account};
+use crate::crawl_check::check_crawl;
 use crate::snapshot::Snapshot;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::future::{BoxFuture, FutureExt, Shared};
-use serde::Serialize;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use std::time::{Duration, Instant};
-use unishare_core::retry::RetryPolicy;
-use unishare_core::{
-    AccountName, CallContext, Capabilities, Error, ErrorKind, Provider, Share, ShareProvider,
-    VendorInterner,
-};
+use futures::StreamExt;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+use unishare_core::{paging, CallContext, Error, ErrorKind, Share, VendorInterner};
 
-/// Cache timing of one account.
-#[derive(Clone, Copy, Debug)]
-pub struct CachePolicy {
-    /// Fresh this long.
-    pub ttl: Duration,
-    /// Served stale on vendor failure this long.
-    pub max_stale: Duration,
-    /// A cold request waits this long for the crawl.
-    pub cold_wait: Duration,
-    /// Most shares per account.
-    pub max_shares: usize,
-    /// After a failed crawl, no new crawl starts for this long.
-    pub failure_backoff: Duration,
-}
-
-/// How current an account's data is in a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    /// Younger than `ttl`.
-    Fresh,
-    /// Older than `ttl` (a refresh runs), or the vendor fails and it is younger than `max_stale`.
-    Stale,
-    /// No snapshot yet; the first crawl is running.
-    Syncing,
-    /// No usable snapshot and the vendor fails.
-    Failed,
-}
-
-/// What a read of one account found.
-#[derive(Clone, Debug)]
-pub struct AccountRead {
-    /// The snapshot to serve, when there is one.
-    pub snapshot: Option<Arc<Snapshot>>,
-    /// Its state.
-    pub state: SyncState,
-    /// The latest vendor error, when the account is stale on error or failed.
-    pub error: Option<Error>,
-}
-
-#[derive(Clone)]
-struct Failure {
-    error: Error,
-    at: Instant,
-}
-
-#[derive(Default)]
-struct Data {
-    snapshot: Option<Arc<Snapshot>>,
-    failure: Option<Failure>,
-}
-
-enum Change {
-    Upsert(Arc<Share>),
-    Remove(String),
-}
-
-pub use crate::crawl_check::{check_crawl, SHRINK_TOLERANCE_PERCENT};
-
-type CrawlFuture = Shared<BoxFuture<'static, Result<Arc<Snapshot>, Error>>>;
-
-/// Cache counters of one account.
-#[derive(Debug, Default)]
-pub struct CacheCounters {
-    /// Reads served from a fresh snapshot.
-    pub hit: AtomicU64,
-    /// Reads that found no snapshot.
-    pub miss: AtomicU64,
-    /// Reads served from a snapshot past its `ttl` (a refresh runs).
-    pub stale: AtomicU64,
-    /// Reads served from a stale snapshot because the vendor fails.
-    pub stale_on_error: AtomicU64,
-    /// Crawls that completed.
-    pub crawls_ok: AtomicU64,
-    /// Crawls that failed.
-    pub crawls_failed: AtomicU64,
-    /// Records skipped by the last crawls (cumulative).
-    pub skipped_records: AtomicU64,
-    /// Records kept but damaged: a `url` that is not `http`/`https`, served as `null`
-    /// (cumulative over crawls; `docs/security.md`).
-    pub damaged_records: AtomicU64,
-}
-
-/// One account.
-pub struct Account {
-    /// Name.
-    pub name: AccountName,
-    /// Vendor kind.
-    pub kind: Provider,
-    /// The adapter.
-    pub provider: Arc<dyn ShareProvider>,
-    /// What it can do.
-    pub capabilities: Capabilities,
-    /// Cache timing.
-    pub policy: CachePolicy,
-    /// Cache counters.
-    pub counters: CacheCounters,
-    data: RwLock<Data>,
-    crawl: Mutex<Option<CrawlFuture>>,
-    writes: Mutex<Vec<(Instant, Change)>>,
-    write_lock: Mutex<()>,
-    settled: AtomicBool,
-    last_crawl_ms: AtomicU64,
-    upstream: OnceLock<RetryPolicy>,
-}
-
-impl std::fmt::Debug for Account {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Account")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+/// The shared crawl every waiter awaits.
+pub type CrawlFuture = Shared<BoxFuture<'static, Result<Arc<Snapshot>, Error>>>;
 
 impl Account {
-    /// A new account with no snapshot yet.
-    pub fn new(provider: Arc<dyn ShareProvider>, policy: CachePolicy) -> Arc<Account> {
-        Arc::new(Account {
-            name: provider.account().clone(),
-            kind: provider.provider(),
-            capabilities: provider.capabilities(),
-            provider,
-            policy,
-            counters: CacheCounters::default(),
-            data: RwLock::new(Data::default()),
-            crawl: Mutex::new(None),
-            writes: Mutex::new(Vec::new()),
-            write_lock: Mutex::new(()),
-            settled: AtomicBool::new(false),
-            last_crawl_ms: AtomicU64::new(0),
-            upstream: OnceLock::new(),
-        })
-    }
-
-    /// Attaches the account's upstream call policy (breaker, limiter, stats) so that
-    /// `/v1/accounts` can report it. Set once at construction; later calls are ignored.
-    pub fn set_upstream(&self, policy: RetryPolicy) {
-        let _ = self.upstream.set(policy);
-    }
-
-    /// The account's upstream call policy, when the provider was built from configuration.
-    pub fn upstream(&self) -> Option<&RetryPolicy> {
-        self.upstream.get()
-    }
-
-    fn data(&self) -> std::sync::RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn data_mut(&self) -> std::sync::RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// True once the first crawl has finished, successfully or not (readiness).
-    pub fn settled(&self) -> bool {
-        self.settled.load(Ordering::Relaxed)
-    }
-
-    /// The current snapshot, without triggering anything.
-    pub fn current(&self) -> Option<Arc<Snapshot>> {
-        self.data().snapshot.clone()
-    }
-
-    /// Duration of the last completed crawl, in milliseconds.
-    pub fn last_crawl_ms(&self) -> u64 {
-        self.last_crawl_ms.load(Ordering::Relaxed)
-    }
-
-    /// True while a crawl runs.
-    pub fn crawling(&self) -> bool {
-        lock(&self.crawl).is_some()
-    }
-
-    /// The latest crawl error and when it happened, if the last crawl failed.
-    pub fn last_error(&self) -> Option<(Error, Duration)> {
-        self.data()
-            .failure
-            .as_ref()
-            .map(|f| (f.error.clone(), f.at.elapsed()))
-    }
-
-    fn recently_failed(&self) -> Option<Error> {
-        let d = self.data();
-        d.failure
-            .as_ref()
-            .filter(|f| f.at.elapsed() < self.policy.failure_backoff)
-            .map(|f| f.error.clone())
-    }
-
     /// Starts a crawl unless one runs; returns the shared crawl. The crawl runs in its own task,
     /// so it goes on even when every waiter gives up.
     pub fn start_crawl(self: &Arc<Self>) -> CrawlFuture {
@@ -343,11 +139,12 @@ impl Account {
         let mut shares: Vec<Arc<Share>> = Vec::new();
         let mut skipped: Vec<Option<String>> = Vec::new();
         let mut vendor = VendorInterner::default();
-        let mut cursor = None;
-        let mut pages = 0usize;
-        loop {
-            let page = self.provider.list_page(cursor.as_ref(), &ctx).await?;
-            pages += 1;
+        // The paging walk guards against lists that never end (a repeated cursor, more pages
+        // than `max_shares` could fill); its errors already name the account.
+        let max_pages = self.policy.max_shares + 1000;
+        let mut pages = std::pin::pin!(paging::pages(&*self.provider, &ctx, max_pages));
+        while let Some(page) = pages.next().await {
+            let page = page?;
             for s in &page.skipped {
                 tracing::warn!(account = %self.name, native_id = ?s.native_id, reason = %s.reason, "skipped a vendor record");
             }
@@ -374,21 +171,6 @@ impl Account {
                 .in_account(self.name.as_str(), self.kind)
                 .with_operation("list"));
             }
-            match page.next {
-                None => break,
-                Some(next) if cursor.as_ref() == Some(&next) => {
-                    return Err(Error::upstream_protocol(format!(
-                        "vendor returned the same page cursor twice (after {pages} pages)"
-                    ))
-                    .in_account(self.name.as_str(), self.kind)
-                    .with_operation("list"));
-                }
-                Some(next) => cursor = Some(next),
-            }
-            if pages > self.policy.max_shares + 1000 {
-                return Err(Error::upstream_protocol("vendor list does not end")
-                    .in_account(self.name.as_str(), self.kind));
-            }
         }
         // A vendor may list a share twice while it changes under the crawl: keep the last.
         let mut seen = std::collections::HashMap::with_capacity(shares.len());
@@ -406,177 +188,18 @@ impl Account {
         }
         Ok((shares, skipped))
     }
-
-    fn changes_since(&self, since: Instant) -> (Vec<Arc<Share>>, Vec<String>) {
-        let writes = lock(&self.writes);
-        let mut upserts: Vec<Arc<Share>> = Vec::new();
-        let mut removed = Vec::new();
-        for (at, change) in writes.iter() {
-            if *at < since {
-                continue;
-            }
-            match change {
-                Change::Upsert(s) => {
-                    removed.retain(|r: &String| *r != s.native_id);
-                    upserts.retain(|u| u.native_id != s.native_id);
-                    upserts.push(Arc::clone(s));
-                }
-                Change::Remove(id) => {
-                    upserts.retain(|u| u.native_id != *id);
-                    removed.push(id.clone());
-                }
-            }
-        }
-        (upserts, removed)
-    }
-
-    /// Reads the account for a request (see the module docs).
-    pub async fn read(self: &Arc<Self>) -> AccountRead {
-        match self.read_now(Instant::now()) {
-            Some(read) => read,
-            None => self.read_cold().await,
-        }
-    }
-
-    /// [`Account::read`] when it needs no wait: whenever a snapshot exists (fresh, or stale
-    /// with a refresh started in the background). `None` = no snapshot yet: only
-    /// [`Account::read`] can serve that (it may wait for the first crawl). `now` is the
-    /// caller's clock reading (one per request, whatever the number of accounts).
-    pub fn read_now(self: &Arc<Self>, now: Instant) -> Option<AccountRead> {
-        let (snap, failure) = {
-            let d = self.data();
-            (d.snapshot.clone()?, d.failure.clone())
-        };
-        Some(self.read_snapshot(snap, failure, now))
-    }
-
-    /// The read of an account that has a snapshot.
-    fn read_snapshot(
-        self: &Arc<Self>,
-        snap: Arc<Snapshot>,
-        failure: Option<Failure>,
-        now: Instant,
-    ) -> AccountRead {
-        let age = now.saturating_duration_since(snap.built_at);
-        let failing = failure.as_ref().filter(|f| f.at >= snap.built_at);
-        if age <= self.policy.ttl {
-            self.counters.hit.fetch_add(1, Ordering::Relaxed);
-            return AccountRead {
-                snapshot: Some(snap),
-                state: SyncState::Fresh,
-                error: None,
-            };
-        }
-        self.refresh_in_background();
-        match failing {
-            Some(f) if age > self.policy.max_stale => AccountRead {
-                snapshot: None,
-                state: SyncState::Failed,
-                error: Some(f.error.clone()),
-            },
-            Some(f) => {
-                self.counters.stale_on_error.fetch_add(1, Ordering::Relaxed);
-                AccountRead {
-                    snapshot: Some(snap),
-                    state: SyncState::Stale,
-                    error: Some(f.error.clone()),
-                }
-            }
-            None => {
-                self.counters.stale.fetch_add(1, Ordering::Relaxed);
-                AccountRead {
-                    snapshot: Some(snap),
-                    state: SyncState::Stale,
-                    error: None,
-                }
-            }
-        }
-    }
-
-    /// [`Account::read`] of an account without a snapshot.
-    async fn read_cold(self: &Arc<Self>) -> AccountRead {
-        self.counters.miss.fetch_add(1, Ordering::Relaxed);
-        if let Some(error) = self.recently_failed() {
-            return AccountRead {
-                snapshot: None,
-                state: SyncState::Failed,
-                error: Some(error),
-            };
-        }
-        let crawl = self.start_crawl();
-        match tokio::time::timeout(self.policy.cold_wait, crawl).await {
-            Ok(Ok(snap)) => AccountRead {
-                snapshot: Some(snap),
-                state: SyncState::Fresh,
-                error: None,
-            },
-            Ok(Err(error)) => AccountRead {
-                snapshot: None,
-                state: SyncState::Failed,
-                error: Some(error),
-            },
-            Err(_) => AccountRead {
-                snapshot: None,
-                state: SyncState::Syncing,
-                error: None,
-            },
-        }
-    }
-
-    /// Applies a write made through the gateway to the snapshot at once (read-your-writes),
-    /// and records it so that a crawl running meanwhile does not undo it.
-    pub fn apply(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
-        let _w = lock(&self.write_lock);
-        {
-            let mut log = lock(&self.writes);
-            let now = Instant::now();
-            for s in &upserts {
-                log.push((now, Change::Upsert(Arc::clone(s))));
-            }
-            for r in &removed {
-                log.push((now, Change::Remove(r.clone())));
-            }
-            // Only a running crawl needs the log; keep it bounded regardless.
-            if log.len() > 100_000 {
-                let excess = log.len() - 100_000;
-                log.drain(..excess);
-            }
-        }
-        let current = self.data().snapshot.clone();
-        if let Some(snap) = current {
-            let next = Arc::new(snap.with_changes(&upserts, &removed));
-            self.data_mut().snapshot = Some(next);
-        }
-    }
-
-    /// A share the vendor answered for its id alone (a refresh, a create or an update),
-    /// completed with what only the listed version reported ([`Share::fill_unreported`]:
-    /// KooDrive's detail has no counters, files or space), applied like [`Self::apply`] and
-    /// returned.
-    pub fn apply_read(&self, mut share: Share) -> Arc<Share> {
-        let previous = self
-            .current()
-            .and_then(|snap| snap.get(&share.native_id).cloned());
-        if let Some(previous) = previous {
-            share.fill_unreported(&previous);
-        }
-        let share = Arc::new(share);
-        self.apply(vec![Arc::clone(&share)], vec![]);
-        share
-    }
-
-    /// When the data in the current snapshot was read from the vendor.
-    pub fn synced_at(&self) -> Option<DateTime<Utc>> {
-        self.data().snapshot.as_ref().map(|s| s.synced_at)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::account::CachePolicy;
+    use std::sync::atomic::AtomicU64;
+    use std::time::Duration;
     use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
     use unishare_core::retry::RetryPolicy;
     use unishare_core::Secret;
+    use unishare_core::{AccountName, Provider, ShareProvider};
     use unishare_testkit::cloudreve::{fault, CloudreveSim, CloudreveSimConfig};
     use unishare_testkit::faults::Fault;
 
