@@ -10,7 +10,7 @@ use std::time::Instant;
 use unishare_core::Error;
 
 /// How current an account's data is in a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Younger than `ttl`.

@@ -60,7 +60,9 @@ pub fn render_text(state: &AppState) -> String {
     crate::metrics::render_recorded()
 }
 
-/// `GET /metrics`: Prometheus text exposition format.
+/// Prometheus metrics, text exposition format (no API key).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain")))]
 pub async fn render(State(state): State<Arc<AppState>>) -> impl axum::response::IntoResponse {
     (
         [(

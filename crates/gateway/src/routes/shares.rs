@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::config::Scope;
+use crate::openapi_params::GetParams;
 use crate::problem::ApiError;
 use crate::request_id::current_request_id;
 use crate::state::AppState;
@@ -39,6 +40,10 @@ fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
 /// the vendor is asked and the snapshot updated. A vendor `not_found` for a share the snapshot
 /// knows as expired or invalid (Cloudreve answers 404 for expired links) returns the snapshot's
 /// copy; for one it knows as active, the share is gone: 404, and it leaves the snapshot.
+#[utoipa::path(get, path = "/v1/shares/{id}", tag = "shares",
+    params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`"), GetParams),
+    responses((status = 200, description = "The share (`password` only with the `secrets` scope)", body = Share)),
+    security(("api_key" = [])))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     principal: Principal,
