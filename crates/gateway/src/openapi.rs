@@ -149,7 +149,7 @@ pub fn json() -> Result<&'static str, Error> {
 }
 
 /// This document (no API key).
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 pub async fn serve(State(_state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let body = json()?;

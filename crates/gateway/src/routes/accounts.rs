@@ -116,9 +116,10 @@ pub struct AccountCache {
     pub skipped_records: u64,
 }
 
-/// Accounts: provider, capabilities, health and sync state (no secrets). Never triggers a
-/// crawl; reports what is known now.
-#[utoipa::path(get, path = "/v1/accounts", tag = "accounts",
+/// Accounts: provider, capabilities, health and sync state (no secrets).
+///
+/// Never triggers a crawl; reports what is known now.
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", operation_id = "accounts",
     responses((status = 200, description = "Every visible account", body = AccountList)),
     security(("api_key" = [])))]
 pub async fn list(

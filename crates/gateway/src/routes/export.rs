@@ -19,13 +19,14 @@ pub const PARTIAL_HEADER: &str = "x-unishare-partial";
 /// Response header listing the accounts missing from a partial export (comma-separated).
 pub const MISSING_HEADER: &str = "x-unishare-missing-accounts";
 
-/// Every matching share, streamed with constant memory (`GET /v1/export?format=ndjson|csv`
-/// plus the list's filters, `sort` and `order`). CSV columns are documented in the `export`
-/// module (`id, account, provider, native_id, name, url, short_code, status, audience,
+/// Every matching share, streamed with constant memory. CSV columns are documented in the
+/// `export` module (`id, account, provider, native_id, name, url, short_code, status, audience,
 /// password_protected, password, created_at, expires_at, permissions_preview,
 /// permissions_download, permissions_edit, stats_views, stats_downloads, stats_saves,
 /// remaining_downloads, source_kind, source_uri, source_file_count, source_files, owner_id,
 /// owner_name, owner_email, comment, vendor`).
+///
+/// `GET /v1/export?format=ndjson|csv` plus the list's filters, `sort` and `order`.
 #[utoipa::path(get, path = "/v1/export", tag = "dashboards",
     params(FilterParams, SortParams, FormatParams),
     responses((status = 200, description = "The export, as an attachment",

@@ -31,8 +31,9 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Readiness: every account crawled once, or failed (no API key). 200 once every account has
-/// finished its first crawl (successfully or not).
+/// Readiness: every account crawled once, or failed (no API key).
+///
+/// 200 once every account has finished its first crawl (successfully or not).
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Ready),

@@ -61,7 +61,7 @@ pub fn render_text(state: &AppState) -> String {
 }
 
 /// Prometheus metrics, text exposition format (no API key).
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain")))]
 pub async fn render(State(state): State<Arc<AppState>>) -> impl axum::response::IntoResponse {
     (

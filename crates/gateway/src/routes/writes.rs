@@ -22,7 +22,9 @@ fn ctx() -> CallContext {
     CallContext::with_request_id(current_request_id())
 }
 
-/// Creates a link on an account (`POST /v1/accounts/{account}/shares` → 201 + share).
+/// Creates a link on an account.
+///
+/// `POST /v1/accounts/{account}/shares` → 201 + share.
 #[utoipa::path(post, path = "/v1/accounts/{account}/shares", tag = "shares",
     params(("account" = String, Path, description = "Configured account name")),
     request_body = CreateShare,
@@ -71,8 +73,9 @@ fn record_write(
     Ok(account.apply_read(result?))
 }
 
-/// Changes the password, expiry, comment, download limit or permissions of a link
-/// (`PATCH /v1/shares/{id}` → 200 + share).
+/// Changes the password, expiry, comment, download limit or permissions of a link.
+///
+/// `PATCH /v1/shares/{id}` → 200 + share.
 #[utoipa::path(patch, path = "/v1/shares/{id}", tag = "shares",
     params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`")),
     request_body = UpdateShare,
@@ -100,7 +103,9 @@ pub async fn update(
     Ok(Json(share.view(principal.reveals_secrets())).into_response())
 }
 
-/// Revokes one link (`DELETE /v1/shares/{id}` → 204).
+/// Revokes one link.
+///
+/// `DELETE /v1/shares/{id}` → 204.
 #[utoipa::path(delete, path = "/v1/shares/{id}", tag = "shares",
     params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`")),
     responses((status = 204, description = "Revoked")),
@@ -204,8 +209,8 @@ pub struct RevokeResponse {
     pub failed: usize,
 }
 
-/// Revokes up to 1000 links by id, or every link a filter matches (offboarding); one result
-/// per id, in request order.
+/// Revokes up to 1000 links by id, or every link a filter matches (offboarding); one
+/// result per id.
 #[utoipa::path(post, path = "/v1/shares/revoke", tag = "shares",
     request_body = RevokeRequest,
     responses(
