@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi};
 /// `query_params`, `export`, `routes::shares`), which take the raw query string so that an
 /// unknown parameter is a 400.
 pub use crate::openapi_params::{
-    FilterParams, FormatDoc, FormatParams, GetParams, OrderDoc, PageParams, SortKeyDoc, SortParams,
+    FilterParams, FormatParams, GetParams, OrderDoc, PageParams, SortKeyDoc, SortParams,
 };
 
 /// The problem+json statuses an operation can answer, by method and path template.
@@ -126,7 +126,7 @@ impl Modify for Additions {
         routes::metrics::render,
         serve
     ),
-    components(schemas(Problem, SortKeyDoc, OrderDoc, FormatDoc)),
+    components(schemas(Problem, SortKeyDoc, OrderDoc, crate::export::Format)),
     modifiers(&Additions),
     tags(
         (name = "shares", description = "List, read, create, change and revoke links"),

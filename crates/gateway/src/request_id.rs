@@ -3,8 +3,7 @@
 //! it is [`crate::entry`].
 //!
 //! The id comes from the client's `x-request-id` when it is sane (1–128 visible ASCII
-//! characters), else a new UUID. It is kept in a task-local so that the one error conversion
-//! (`problem.rs`) can put it in every problem document, and it is echoed in `x-request-id`.
+//! characters), else a new UUID; it is echoed in `x-request-id`.
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use std::future::Future;
