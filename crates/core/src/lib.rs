@@ -11,6 +11,7 @@
 //!   an unsupported option into an [`ErrorKind::Unsupported`] error;
 //! - [`Error`], the single error type (a kind plus a retryable flag plus context);
 //! - [`lenient`], serde helpers for the sloppy JSON vendors send;
+//! - [`paging`], a vendor's list pages as a stream the crawl consumes;
 //! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe);
 //! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed);
 //! - [`client`] (feature `http`, on by default), the shared HTTP client built on that policy:
@@ -26,6 +27,7 @@ pub mod id;
 pub mod inventory;
 pub mod lenient;
 pub mod model;
+pub mod paging;
 pub mod provider;
 pub mod refresh;
 pub mod request;

@@ -53,7 +53,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
         (Method::GET, "/v1/export", get(routes::export::export)),
         (Method::GET, "/healthz", get(routes::health::healthz)),
         (Method::GET, "/readyz", get(routes::health::readyz)),
-        (Method::GET, "/metrics", get(crate::metrics::render)),
+        (Method::GET, "/metrics", get(routes::metrics::render)),
         (Method::GET, "/openapi.json", get(crate::openapi::serve)),
     ]
 }
@@ -65,7 +65,7 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
-    let entry = crate::request_id::Entry {
+    let entry = crate::entry::Entry {
         timeout: state.config.server.request_timeout,
         in_flight: Arc::new(tokio::sync::Semaphore::new(
             state.config.limits.max_in_flight,
@@ -84,7 +84,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     router
         .layer(axum::middleware::from_fn(move |req, next| {
-            crate::request_id::middleware(entry.clone(), req, next)
+            crate::entry::middleware(entry.clone(), req, next)
         }))
         .with_state(state)
 }

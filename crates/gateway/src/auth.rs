@@ -6,7 +6,6 @@
 use crate::config::{ApiKeyConfig, Scope};
 use crate::limits::KeyLimits;
 use crate::problem::ApiError;
-use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -158,14 +157,21 @@ impl Principals {
     }
 }
 
-impl FromRequestParts<Arc<AppState>> for Principal {
+/// A router state that holds the API keys, so that handlers can take a [`Principal`].
+pub trait HasPrincipals {
+    /// The configured keys.
+    fn principals(&self) -> &Principals;
+}
+
+impl<S: HasPrincipals + Send + Sync> FromRequestParts<Arc<S>> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &Arc<AppState>,
+        state: &Arc<S>,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(anonymous) = state.principals.anonymous() {
+        let principals = state.principals();
+        if let Some(anonymous) = principals.anonymous() {
             return Ok(anonymous.clone());
         }
         let unauth = |msg: &str| ApiError(Error::new(ErrorKind::Unauthenticated, msg));
@@ -178,8 +184,7 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             .map_err(|_| unauth("malformed Authorization header"))?;
         let key = bearer_token(value)
             .ok_or_else(|| unauth("Authorization must be \"Bearer <api key>\""))?;
-        let principal = state
-            .principals
+        let principal = principals
             .authenticate(key)
             .ok_or_else(|| unauth("unknown API key"))?;
         principal.limits().check_rate()?;

@@ -82,8 +82,9 @@ pub const CSV_COLUMNS: [&str; 29] = [
     "vendor",
 ];
 
-/// Output format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+/// Export format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
+#[schema(as = ExportFormat, rename_all = "snake_case")]
 pub enum Format {
     /// One JSON share per line (default).
     #[default]

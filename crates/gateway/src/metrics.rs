@@ -8,7 +8,7 @@
 //! - `unishare_crawl_duration_seconds{account,outcome}` (histogram, `outcome` = `ok`|`error`),
 //!   recorded when a crawl ends.
 //!
-//! Series exported at render time from the accounts' own counters (so they are exact, and cost
+//! Series exported at render time (by `routes::metrics`) from the accounts' own counters (so they are exact, and cost
 //! nothing on the read path):
 //! - `unishare_cache_events_total{account,event}` (`event` = `hit`|`miss`|`stale`|
 //!   `stale_on_error`);
@@ -19,12 +19,9 @@
 //! - `unishare_shares{account}` (gauge): shares in the account's current snapshot (absent until
 //!   the first crawl has succeeded).
 
-use crate::state::AppState;
-use axum::extract::State;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, LazyLock, OnceLock, RwLock};
+use std::sync::{LazyLock, OnceLock, RwLock};
 use std::time::Duration;
 
 /// Buckets of request and upstream latencies, in seconds.
@@ -110,57 +107,10 @@ pub fn install() {
     }
 }
 
-/// Publishes the accounts' counters (cache events, crawls, skipped records, shares) into the
-/// recorder. Called before every render, so the values are current.
-pub fn export_account_gauges(state: &AppState) {
-    for a in &state.accounts {
-        let account = a.name.as_str().to_owned();
-        let c = &a.counters;
-        for (event, value) in [
-            ("hit", &c.hit),
-            ("miss", &c.miss),
-            ("stale", &c.stale),
-            ("stale_on_error", &c.stale_on_error),
-        ] {
-            metrics::counter!(
-                "unishare_cache_events_total",
-                "account" => account.clone(),
-                "event" => event
-            )
-            .absolute(value.load(Ordering::Relaxed));
-        }
-        for (outcome, value) in [("ok", &c.crawls_ok), ("error", &c.crawls_failed)] {
-            metrics::counter!(
-                "unishare_crawls_total",
-                "account" => account.clone(),
-                "outcome" => outcome
-            )
-            .absolute(value.load(Ordering::Relaxed));
-        }
-        metrics::counter!("unishare_skipped_records_total", "account" => account.clone())
-            .absolute(c.skipped_records.load(Ordering::Relaxed));
-        metrics::counter!("unishare_damaged_records_total", "account" => account.clone())
-            .absolute(c.damaged_records.load(Ordering::Relaxed));
-        if let Some(policy) = a.upstream() {
-            // Also set on every transition; published here too so that the series exists
-            // before the breaker first moves.
-            let open = policy.breaker.state() != unishare_core::retry::BreakerState::Closed;
-            metrics::gauge!("unishare_breaker_open", "account" => account.clone()).set(if open {
-                1.0
-            } else {
-                0.0
-            });
-        }
-        if let Some(snap) = a.current() {
-            metrics::gauge!("unishare_shares", "account" => account).set(snap.shares.len() as f64);
-        }
-    }
-}
-
 /// The Prometheus text of everything recorded so far (installs the recorder when needed).
-pub fn render_text(state: &AppState) -> String {
+/// Callers publish their own gauges first (`routes::metrics` publishes the accounts').
+pub fn render_recorded() -> String {
     install();
-    export_account_gauges(state);
     match HANDLE.get() {
         Some(h) => {
             h.run_upkeep();
@@ -168,15 +118,4 @@ pub fn render_text(state: &AppState) -> String {
         }
         None => String::new(),
     }
-}
-
-/// `GET /metrics`: Prometheus text exposition format.
-pub async fn render(State(state): State<Arc<AppState>>) -> impl axum::response::IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        render_text(&state),
-    )
 }

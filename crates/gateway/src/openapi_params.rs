@@ -33,17 +33,6 @@ pub enum OrderDoc {
     Desc,
 }
 
-/// Export format.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = ExportFormat)]
-pub enum FormatDoc {
-    /// One JSON share per line (default).
-    Ndjson,
-    /// RFC 4180 CSV with a header row.
-    Csv,
-}
-
 /// The filters of `GET /v1/shares`, `/v1/stats` and `/v1/export`. Unknown parameters are a 400.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -106,5 +95,5 @@ pub struct GetParams {
 #[into_params(parameter_in = Query)]
 pub struct FormatParams {
     /// `ndjson` (default) or `csv`.
-    pub format: Option<FormatDoc>,
+    pub format: Option<crate::export::Format>,
 }

@@ -54,10 +54,10 @@ fn title_of(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// The problem document.
-#[derive(Serialize)]
+/// The problem document (RFC 9457), the body of every error.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem<'a> {
-    /// A URI naming the problem kind.
+    /// `urn:unishare:problem:<kind>`.
     #[serde(rename = "type")]
     pub type_: String,
     /// Short, kind-level summary.
@@ -66,15 +66,18 @@ pub struct Problem<'a> {
     pub status: u16,
     /// What happened, for this request.
     pub detail: &'a str,
-    /// The request id (also in `x-request-id`).
+    /// The request id (also in the `x-request-id` header).
     pub request_id: String,
-    /// The error kind.
+    /// Error kind: `invalid_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// `unsupported`, `unsupported_media_type`, `misdirected_request`, `overloaded`,
+    /// `rate_limited`, `upstream_auth`, `upstream_protocol`, `upstream_unavailable`, `internal`.
     pub kind: &'static str,
     /// The account involved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<&'a str>,
     /// The provider involved.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<unishare_core::Provider>)]
     pub provider: Option<&'static str>,
     /// The capability an `unsupported` error is about.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,8 +13,8 @@ use serde::Serialize;
 use std::sync::Arc;
 use unishare_core::{Error, Provider};
 
-/// One account's state in a list response.
-#[derive(Serialize)]
+/// One account's state in a list, stats or export response.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AccountState {
     /// Account name.
     pub account: String,
@@ -24,14 +24,14 @@ pub struct AccountState {
     pub synced_at: Option<DateTime<Utc>>,
 }
 
-/// One account's error in a list response.
-#[derive(Serialize)]
+/// An account that could not be read, in a list or stats response.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AccountError {
     /// Account name.
     pub account: String,
     /// Vendor.
     pub provider: Provider,
-    /// Error kind (`upstream_unavailable`, ...).
+    /// Error kind (`upstream_unavailable`, ..., or `syncing`).
     pub kind: &'static str,
     /// What happened.
     pub detail: String,

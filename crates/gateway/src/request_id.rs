@@ -1,19 +1,13 @@
-//! Request ids, the per-request span, the cap on requests in flight and the request timeout,
-//! in one middleware.
+//! Request ids: the id of the request being served, kept in a task-local so that the one
+//! error conversion (`problem.rs`) and the audit log can name it. The middleware that assigns
+//! it is [`crate::entry`].
 //!
 //! The id comes from the client's `x-request-id` when it is sane (1–128 visible ASCII
-//! characters), else a new UUID. It is kept in a task-local so that the one error conversion
-//! (`problem.rs`) can put it in every problem document, and it is echoed in `x-request-id`.
+//! characters), else a new UUID; it is echoed in `x-request-id`.
 
-use crate::problem::ApiError;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
-use tracing::Instrument;
-use unishare_core::Error;
 
 tokio::task_local! {
     static REQUEST_ID: Arc<str>;
@@ -23,7 +17,7 @@ tokio::task_local! {
 pub const HEADER: &str = "x-request-id";
 
 /// [`HEADER`] as a ready header name: looked up and inserted without parsing the name.
-static HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
+pub static HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
 
 /// The current request's id, or `"-"` outside a request.
 pub fn current_request_id() -> String {
@@ -49,75 +43,18 @@ fn new_id() -> Arc<str> {
     )
 }
 
-/// What the middleware enforces on every request.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    /// Longest time one request may take (`server.request_timeout`).
-    pub timeout: Duration,
-    /// Requests being handled at once (`limits.max_in_flight`); the health probes are not
-    /// counted, so that an overloaded server is not also restarted.
-    pub in_flight: Arc<tokio::sync::Semaphore>,
-    /// Refuse requests naming a non-loopback host (a key-less server: `loopback_host.rs`).
-    pub loopback_only: bool,
-}
-
-/// The middleware: assigns the id, opens the span, checks the host of a key-less server,
-/// admits the request under the in-flight cap
-/// (503 `overloaded` past it), enforces the timeout, echoes the id.
-pub async fn middleware(entry: Entry, req: Request, next: Next) -> Response {
-    let timeout = entry.timeout;
-    let id = req
-        .headers()
+/// The id of a request with these headers: the client's `x-request-id` when it is sane, else
+/// a new UUID.
+pub fn id_of(headers: &HeaderMap) -> Arc<str> {
+    headers
         .get(&HEADER_NAME)
         .and_then(sane)
-        .unwrap_or_else(new_id);
-    let matched = req.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let span =
-        tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route);
-    let started = std::time::Instant::now();
-    let probe = matches!(route, "/healthz" | "/readyz");
-    let fut = REQUEST_ID.scope(Arc::clone(&id), async move {
-        if entry.loopback_only {
-            if let Some(refused) = crate::loopback_host::refusal(&req) {
-                return refused;
-            }
-        }
-        let _admitted = match Arc::clone(&entry.in_flight).try_acquire_owned() {
-            Ok(permit) => Some(permit),
-            Err(_) if probe => None,
-            Err(_) => {
-                metrics::counter!("unishare_http_requests_shed_total").increment(1);
-                return ApiError(Error::new(
-                    unishare_core::ErrorKind::Overloaded,
-                    "the server is at limits.max_in_flight requests; retry later",
-                ))
-                .into_response();
-            }
-        };
-        match tokio::time::timeout(timeout, next.run(req)).await {
-            Ok(resp) => resp,
-            Err(_) => ApiError(Error::upstream_unavailable(format!(
-                "the request took longer than {} s",
-                timeout.as_secs()
-            )))
-            .into_response(),
-        }
-    });
-    let mut resp = fut.instrument(span.clone()).await;
-    let status = resp.status().as_u16();
-    span.in_scope(|| {
-        tracing::debug!(
-            status,
-            ms = started.elapsed().as_millis() as u64,
-            "request done"
-        );
-    });
-    crate::metrics::record_http(route, status, started.elapsed());
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert(HEADER_NAME.clone(), v);
-    }
-    resp
+        .unwrap_or_else(new_id)
+}
+
+/// Runs `fut` as the request `id`: [`current_request_id`] answers `id` inside it.
+pub async fn scope<F: Future>(id: Arc<str>, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
 }
 
 #[cfg(test)]

@@ -34,6 +34,12 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+impl crate::auth::HasPrincipals for AppState {
+    fn principals(&self) -> &crate::auth::Principals {
+        &self.principals
+    }
+}
+
 impl AppState {
     /// State over providers built from the config.
     pub fn from_config(config: Config) -> Result<Arc<AppState>, Error> {
@@ -60,7 +66,14 @@ impl AppState {
             for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
                 account.attach_store(crate::store::AccountStore {
                     store: Arc::clone(&store),
-                    key: crate::store::StoreKey::of(config),
+                    // A snapshot of another server is never served under this account.
+                    key: crate::store::StoreKey {
+                        account: config.name.as_str().to_owned(),
+                        source: format!(
+                            "{} {} {:?}",
+                            config.provider, config.base_url, config.inventory
+                        ),
+                    },
                 });
             }
         }

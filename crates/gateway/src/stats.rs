@@ -265,10 +265,8 @@ pub struct StatsResponse {
     /// True when an account could not be read (its shares are not counted).
     pub partial: bool,
     /// Sync state of every selected account.
-    #[schema(value_type = Vec<crate::openapi::AccountStateDoc>)]
     pub accounts: Vec<AccountState>,
     /// Accounts that could not be read.
-    #[schema(value_type = Vec<crate::openapi::AccountErrorDoc>)]
     pub errors: Vec<AccountError>,
 }
 

@@ -36,10 +36,10 @@ pub struct StoreSection {
 
 impl StoreSection {
     /// A relative or empty path is refused: a service's working directory is rarely meant.
-    pub fn validate(&self, origin: &str) -> Result<(), crate::config::ConfigError> {
+    pub fn validate(&self, origin: &str) -> Result<(), crate::config_error::ConfigError> {
         match &self.path {
             Some(p) if p.as_os_str().is_empty() || p.is_relative() => {
-                Err(crate::config::ConfigError::at(
+                Err(crate::config_error::ConfigError::at(
                     origin,
                     "store.path".to_string(),
                     "must be an absolute directory path",
@@ -64,19 +64,6 @@ pub struct StoreKey {
     /// What the shares were read from (`provider base_url inventory`): a snapshot of another
     /// server is never served under this account.
     pub source: String,
-}
-
-impl StoreKey {
-    /// The key of a configured account.
-    pub fn of(account: &crate::config::AccountConfig) -> StoreKey {
-        StoreKey {
-            account: account.name.as_str().to_owned(),
-            source: format!(
-                "{} {} {:?}",
-                account.provider, account.base_url, account.inventory
-            ),
-        }
-    }
 }
 
 /// The header of a stored snapshot.

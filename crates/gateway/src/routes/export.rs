@@ -3,6 +3,7 @@
 use crate::auth::Principal;
 use crate::config::Scope;
 use crate::export::{Batches, ExportQuery};
+use crate::openapi_params::{FilterParams, FormatParams, SortParams};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
@@ -10,6 +11,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
+use unishare_core::Share;
 
 /// Response header set to `true` when some selected account could not be read (its shares are
 /// missing from the export).
@@ -17,7 +19,24 @@ pub const PARTIAL_HEADER: &str = "x-unishare-partial";
 /// Response header listing the accounts missing from a partial export (comma-separated).
 pub const MISSING_HEADER: &str = "x-unishare-missing-accounts";
 
+/// Every matching share, streamed with constant memory. CSV columns are documented in the
+/// `export` module (`id, account, provider, native_id, name, url, short_code, status, audience,
+/// password_protected, password, created_at, expires_at, permissions_preview,
+/// permissions_download, permissions_edit, stats_views, stats_downloads, stats_saves,
+/// remaining_downloads, source_kind, source_uri, source_file_count, source_files, owner_id,
+/// owner_name, owner_email, comment, vendor`).
+///
 /// `GET /v1/export?format=ndjson|csv` plus the list's filters, `sort` and `order`.
+#[utoipa::path(get, path = "/v1/export", tag = "dashboards",
+    params(FilterParams, SortParams, FormatParams),
+    responses((status = 200, description = "The export, as an attachment",
+        content((Share = "application/x-ndjson"), (String = "text/csv")),
+        headers(
+            ("content-disposition" = String, description = "`attachment; filename=\"unishare-shares-<UTC timestamp>.<ext>\"`"),
+            ("x-unishare-partial" = bool, description = "`true` when an account could not be read"),
+            ("x-unishare-missing-accounts" = String, description = "Accounts missing from a partial export, comma-separated"),
+        ))),
+    security(("api_key" = [])))]
 pub async fn export(
     State(state): State<Arc<AppState>>,
     principal: Principal,

@@ -3,6 +3,7 @@
 use crate::auth::Principal;
 use crate::config::Scope;
 use crate::cursor::CursorPos;
+use crate::openapi_params::{FilterParams, PageParams, SortParams};
 use crate::page_cache::PageKey;
 use crate::problem::ApiError;
 use crate::query::{self, ListQuery};
@@ -15,21 +16,34 @@ use serde::Serialize;
 use std::sync::Arc;
 use unishare_core::{Error, ShareView};
 
-#[derive(Serialize)]
-struct ListResponse<'a> {
-    shares: Vec<ShareView<'a>>,
-    next_cursor: Option<String>,
-    total: usize,
-    partial: bool,
-    accounts: Vec<AccountState>,
-    errors: Vec<AccountError>,
+/// The `GET /v1/shares` response.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ShareList)]
+pub struct ListResponse<'a> {
+    /// The page, in list order.
+    #[schema(value_type = Vec<unishare_core::Share>)]
+    pub shares: Vec<ShareView<'a>>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Shares matching the filters (all pages).
+    pub total: usize,
+    /// True when an account could not be read (its shares are missing).
+    pub partial: bool,
+    /// Sync state of every selected account.
+    pub accounts: Vec<AccountState>,
+    /// Accounts that could not be read.
+    pub errors: Vec<AccountError>,
 }
 
 fn json_response(body: bytes::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// `GET /v1/shares`.
+/// Federated list of shares over every visible account.
+#[utoipa::path(get, path = "/v1/shares", tag = "shares",
+    params(FilterParams, SortParams, PageParams),
+    responses((status = 200, description = "One page; `partial` when an account could not be read", body = ListResponse)),
+    security(("api_key" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     principal: Principal,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod export;
 pub mod health;
 pub mod list;
+pub mod metrics;
 pub mod offboard;
 pub mod shares;
 pub mod stats;

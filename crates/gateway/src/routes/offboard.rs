@@ -120,7 +120,8 @@ pub async fn revoke_where(
         ))));
     }
     let results = revoke_ids(state, principal, &ids).await;
-    let mut body = revoke_summary(results);
+    let mut body = serde_json::to_value(revoke_summary(results))
+        .map_err(|e| ApiError(Error::internal(format!("serializing the results: {e}"))))?;
     body["matched"] = json!(ids.len());
     Ok(Json(body).into_response())
 }

@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::config::Scope;
+use crate::openapi_params::GetParams;
 use crate::problem::ApiError;
 use crate::request_id::current_request_id;
 use crate::state::AppState;
@@ -33,12 +34,16 @@ fn parse_refresh(raw: Option<&str>) -> Result<bool, ApiError> {
     Ok(refresh)
 }
 
-/// `GET /v1/shares/{id}[?refresh=true]`.
+/// One share, from the snapshot (or from the vendor with `refresh=true`).
 ///
-/// From the snapshot by default. With `refresh=true` (or when the account has no snapshot)
+/// `GET /v1/shares/{id}[?refresh=true]`: from the snapshot by default. With `refresh=true` (or when the account has no snapshot)
 /// the vendor is asked and the snapshot updated. A vendor `not_found` for a share the snapshot
 /// knows as expired or invalid (Cloudreve answers 404 for expired links) returns the snapshot's
 /// copy; for one it knows as active, the share is gone: 404, and it leaves the snapshot.
+#[utoipa::path(get, path = "/v1/shares/{id}", tag = "shares", operation_id = "get_share",
+    params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`"), GetParams),
+    responses((status = 200, description = "The share (`password` only with the `secrets` scope)", body = Share)),
+    security(("api_key" = [])))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     principal: Principal,

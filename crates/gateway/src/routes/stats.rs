@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::config::Scope;
+use crate::openapi_params::FilterParams;
 use crate::problem::ApiError;
 use crate::query::Filter;
 use crate::state::AppState;
@@ -26,7 +27,12 @@ pub fn parse_filter(raw: Option<&str>) -> Result<Filter, Error> {
     Ok(filter)
 }
 
-/// `GET /v1/stats`.
+/// Totals for dashboards, from the snapshots (no vendor call). Counters a vendor does not
+/// report are left out of the sums and counted in `*_unreported`.
+#[utoipa::path(get, path = "/v1/stats", tag = "dashboards",
+    params(FilterParams),
+    responses((status = 200, description = "Totals", body = StatsResponse)),
+    security(("api_key" = [])))]
 pub async fn stats(
     State(state): State<Arc<AppState>>,
     principal: Principal,

@@ -22,7 +22,14 @@ fn ctx() -> CallContext {
     CallContext::with_request_id(current_request_id())
 }
 
+/// Creates a link on an account.
+///
 /// `POST /v1/accounts/{account}/shares` → 201 + share.
+#[utoipa::path(post, path = "/v1/accounts/{account}/shares", tag = "shares",
+    params(("account" = String, Path, description = "Configured account name")),
+    request_body = CreateShare,
+    responses((status = 201, description = "The new share", body = Share)),
+    security(("api_key" = [])))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -66,7 +73,14 @@ fn record_write(
     Ok(account.apply_read(result?))
 }
 
+/// Changes the password, expiry, comment, download limit or permissions of a link.
+///
 /// `PATCH /v1/shares/{id}` → 200 + share.
+#[utoipa::path(patch, path = "/v1/shares/{id}", tag = "shares",
+    params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`")),
+    request_body = UpdateShare,
+    responses((status = 200, description = "The changed share", body = Share)),
+    security(("api_key" = [])))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -89,7 +103,13 @@ pub async fn update(
     Ok(Json(share.view(principal.reveals_secrets())).into_response())
 }
 
+/// Revokes one link.
+///
 /// `DELETE /v1/shares/{id}` → 204.
+#[utoipa::path(delete, path = "/v1/shares/{id}", tag = "shares",
+    params(("id" = String, Path, description = "Gateway id `{account}:{native_id}`")),
+    responses((status = 204, description = "Revoked")),
+    security(("api_key" = [])))]
 pub async fn revoke_one(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -120,21 +140,25 @@ pub async fn revoke_one(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Body of `POST /v1/shares/revoke`: `{"ids": [...]}`, or by filter (offboarding) `{"where":
-/// {...}, "dry_run": true}` / `{"where": {...}, "expect": N}` (`super::offboard`).
-#[derive(Deserialize)]
+/// Body of `POST /v1/shares/revoke`: either `ids`, or (offboarding, `super::offboard`) `where`
+/// with `dry_run: true` (report what matches) or `expect: N` (revoke if the filter still matches
+/// exactly N shares, else `409` with `matched`).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
-    /// Gateway share ids.
+    /// Gateway share ids (1 to 1000).
     #[serde(default)]
     pub ids: Option<Vec<String>>,
-    /// The list filters (`GET /v1/shares` names; arrays for repeatable ones).
+    /// The filters of `GET /v1/shares` by name (arrays for the repeatable ones), e.g.
+    /// `{"owner": "alice@example.com", "status": ["active", "expired"]}`.
     #[serde(default, rename = "where")]
+    #[schema(value_type = Option<Object>)]
     pub filter: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Only report what the filter matches.
+    /// Only report what `where` matches: `{"matched": N, "ids": [...], "partial", "errors"}`.
     #[serde(default)]
     pub dry_run: bool,
-    /// How many shares the caller saw the filter match; revokes only if it still does.
+    /// The number of shares the caller saw `where` match (from a dry run); revokes only if it
+    /// still does.
     #[serde(default)]
     pub expect: Option<usize>,
 }
@@ -143,19 +167,19 @@ pub struct RevokeRequest {
 pub const MAX_BATCH: usize = 1000;
 
 /// One id's result.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RevokeResult {
     /// The id as sent.
     pub id: String,
     /// `revoked` or `failed`.
     pub status: &'static str,
-    /// Why it failed.
+    /// Why it failed (absent when revoked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RevokeError>,
 }
 
 /// A failed id's error.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RevokeError {
     /// Error kind.
     pub kind: &'static str,
@@ -174,7 +198,26 @@ fn failed(id: String, e: &Error) -> RevokeResult {
     }
 }
 
-/// `POST /v1/shares/revoke` → per-id results, in request order.
+/// The `POST /v1/shares/revoke` response (by ids): per-id results in request order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RevokeResponse {
+    /// One result per id, in request order.
+    pub results: Vec<RevokeResult>,
+    /// Ids revoked.
+    pub revoked: usize,
+    /// Ids that failed.
+    pub failed: usize,
+}
+
+/// Revokes up to 1000 links by id, or every link a filter matches (offboarding); one
+/// result per id.
+#[utoipa::path(post, path = "/v1/shares/revoke", tag = "shares",
+    request_body = RevokeRequest,
+    responses(
+        (status = 200, description = "Per-id results, in request order (a dry run: `matched` and `ids`)", body = RevokeResponse),
+        (status = 409, description = "`where` no longer matches `expect` shares (`matched` says how many); nothing was revoked"),
+    ),
+    security(("api_key" = [])))]
 pub async fn revoke_batch(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -203,13 +246,14 @@ pub async fn revoke_batch(
 }
 
 /// The body of a revoke answer: per-id results and the counts.
-pub fn revoke_summary(results: Vec<RevokeResult>) -> serde_json::Value {
+pub fn revoke_summary(results: Vec<RevokeResult>) -> RevokeResponse {
     let revoked = results.iter().filter(|r| r.status == "revoked").count();
-    serde_json::json!({
-        "results": results,
-        "revoked": revoked,
-        "failed": results.len() - revoked,
-    })
+    let failed = results.len() - revoked;
+    RevokeResponse {
+        results,
+        revoked,
+        failed,
+    }
 }
 
 /// Revokes `ids` (gateway ids the caller may see), batched per account as each vendor allows,
