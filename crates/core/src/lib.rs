@@ -12,7 +12,9 @@
 //! - [`Error`], the single error type (a kind plus a retryable flag plus context);
 //! - [`lenient`], serde helpers for the sloppy JSON vendors send;
 //! - [`retry`], the shared upstream call policy (backoff with jitter, retry only what is safe);
-//! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed).
+//! - [`upstream`], the HTTP policy every vendor client follows (no redirect is followed);
+//! - [`registry`], how a vendor crate plugs in ([`registry::VendorKind`], one list in the
+//!   gateway), and [`settings`], the account settings tables it reads (secrets resolved).
 #![deny(missing_docs)]
 
 pub mod capabilities;
@@ -23,9 +25,11 @@ pub mod lenient;
 pub mod model;
 pub mod provider;
 pub mod refresh;
+pub mod registry;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod settings;
 pub mod upstream;
 pub mod vendor;
 
@@ -40,9 +44,11 @@ pub use model::{
     SourceKind, Stats,
 };
 pub use provider::{CallContext, ShareProvider};
+pub use registry::{AccountInput, AccountSettings, Registered, Vendor, VendorKind, VendorSettings};
 pub use request::{
     CreateShare, Page, PageCursor, Patch, PermissionsInput, RevokeOutcome, SkippedRecord,
     SourceInput, UpdateShare,
 };
 pub use secret::Secret;
+pub use settings::SettingError;
 pub use vendor::{VendorFields, VendorFieldsBuilder, VendorInterner};

@@ -14,31 +14,63 @@ use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-/// Which vendor an account talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    /// Cloudreve v4 (community or Pro).
-    Cloudreve,
-    /// Huawei KooDrive OpenAPI.
-    Koodrive,
-    /// Nextcloud or ownCloud 10 (OCS Share API).
-    Nextcloud,
-}
+/// Which vendor an account talks to: the vendor's registered name, as written in an account's
+/// `provider` key and in JSON (`"provider": "…"`). Each vendor crate declares its own
+/// ([`crate::registry::VendorKind::NAME`]); the gateway's vendor list says which exist. Names
+/// compare, hash and sort as their strings.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Provider(&'static str);
 
 impl Provider {
-    /// The provider's name as used in JSON and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Cloudreve => "cloudreve",
-            Provider::Koodrive => "koodrive",
-            Provider::Nextcloud => "nextcloud",
-        }
+    /// A vendor's name (lower-case ASCII letters, digits, `_` or `-`), declared once by its
+    /// crate.
+    pub const fn new(name: &'static str) -> Provider {
+        Provider(name)
     }
 
-    /// Every provider, in a stable order.
-    pub const ALL: [Provider; 3] = [Provider::Cloudreve, Provider::Koodrive, Provider::Nextcloud];
+    /// The provider's name as used in JSON and config.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// The provider named `name`, for a name read at run time (a deserialized [`Share`]). Each
+    /// distinct name is stored once for the life of the process; at most
+    /// [`MAX_INTERNED_PROVIDERS`] distinct names are accepted, so that input cannot grow the
+    /// store without bound.
+    pub fn intern(name: &str) -> crate::Result<Provider> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(crate::Error::invalid_request(
+                "a provider name is 1 to 64 lower-case letters, digits, '_' or '-'",
+            ));
+        }
+        static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+        let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = names.iter().find(|n| **n == name) {
+            return Ok(Provider(n));
+        }
+        if names.len() >= MAX_INTERNED_PROVIDERS {
+            return Err(crate::Error::invalid_request(
+                "too many distinct provider names",
+            ));
+        }
+        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        names.push(leaked);
+        Ok(Provider(leaked))
+    }
+}
+
+/// Most distinct provider names [`Provider::intern`] stores.
+pub const MAX_INTERNED_PROVIDERS: usize = 64;
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Provider").field(&self.0).finish()
+    }
 }
 
 impl std::fmt::Display for Provider {
@@ -47,19 +79,33 @@ impl std::fmt::Display for Provider {
     }
 }
 
-impl std::str::FromStr for Provider {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "cloudreve" => Ok(Provider::Cloudreve),
-            "koodrive" => Ok(Provider::Koodrive),
-            "nextcloud" => Ok(Provider::Nextcloud),
-            other => Err(crate::Error::invalid_request(format!(
-                "unknown provider {other:?}: expected \"cloudreve\", \"koodrive\" or \"nextcloud\""
-            ))),
-        }
+impl Serialize for Provider {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
     }
 }
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = CompactString::deserialize(deserializer)?;
+        Provider::intern(&name).map_err(|e| serde::de::Error::custom(e.message()))
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::PartialSchema for Provider {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "The vendor's name, as in the account's `provider` key.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::ToSchema for Provider {}
 
 /// Normalized state of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -419,7 +465,7 @@ mod tests {
         Share {
             id: ShareId::new(&account, "g2guA").unwrap(),
             account: "hq".into(),
-            provider: Provider::Cloudreve,
+            provider: Provider::new("cloudreve"),
             native_id: "g2guA".into(),
             name: "Inspirations".into(),
             url: "http://localhost:5173/s/g2guA".into(),

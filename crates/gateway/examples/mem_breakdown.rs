@@ -189,11 +189,11 @@ fn main() {
         std::mem::size_of::<Share>()
     );
     for (label, provider, pages) in [
-        ("cloudreve", Provider::Cloudreve, &crp),
-        ("koodrive", Provider::Koodrive, &kdp),
+        ("cloudreve", unishare_cloudreve::PROVIDER, &crp),
+        ("koodrive", unishare_koodrive::PROVIDER, &kdp),
     ] {
         let b = live();
-        let shares = if provider == Provider::Cloudreve {
+        let shares = if provider == unishare_cloudreve::PROVIDER {
             map_cloudreve(pages)
         } else {
             map_koodrive(pages)
