@@ -7,7 +7,7 @@
 //!   `token`), retry policy and page size;
 //! - [`CloudreveProvider`]: the [`unishare_core::ShareProvider`] implementation;
 //! - [`CAPABILITIES`]: what a Cloudreve account can do, as data;
-//! - [`VENDOR`] / [`PROVIDER`]: the registration the gateway's vendor list holds (`register.rs`:
+//! - [`VENDOR`] / [`provider()`]: the registration the gateway's vendor list holds (`register.rs`:
 //!   the `auth` table read into [`CloudreveAuth`], the provider built).
 //!
 //! Internals, one job per file: `client` (HTTP + envelope), `auth` (tokens), `error` (the one
@@ -33,7 +33,7 @@ mod uri;
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};
 pub use provider::CloudreveProvider;
-pub use register::{Cloudreve, PROVIDER, VENDOR};
+pub use register::{Cloudreve, provider, NAME, VENDOR};
 
 /// Entry points for `cargo bench` only: not a stable API.
 #[doc(hidden)]

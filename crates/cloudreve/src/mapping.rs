@@ -164,7 +164,7 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: crate::PROVIDER,
+        provider: crate::provider(),
         short_code: Some(native_id.as_str().into()),
         native_id: native_id.into(),
         name: dto.name.unwrap_or_default(),

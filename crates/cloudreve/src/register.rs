@@ -5,11 +5,16 @@
 use crate::config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE};
 use crate::provider::CloudreveProvider;
 use std::sync::Arc;
-use unishare_core::registry::{AccountInput, AccountSettings, LoginFuture, Registered, VendorKind};
+use unishare_core::registry::{Vendor, AccountInput, AccountSettings, LoginFuture, Registered, VendorKind};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "cloudreve"`.
-pub const PROVIDER: Provider = Provider::new("cloudreve");
+pub const NAME: &str = "cloudreve";
+
+/// The vendor's name as a [`Provider`].
+pub fn provider() -> Provider {
+    VENDOR.name()
+}
 
 /// The registration the gateway's vendor list holds.
 pub static VENDOR: Registered<Cloudreve> = Registered::new();
@@ -19,7 +24,7 @@ pub struct Cloudreve;
 
 impl VendorKind for Cloudreve {
     type Settings = CloudreveAuth;
-    const NAME: Provider = PROVIDER;
+    const NAME: &'static str = NAME;
     const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 
     /// `password` (`email`, `password`), `token` (`refresh_token`) or `oauth` (`client_id`,

@@ -304,7 +304,7 @@ fn map_record(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: crate::PROVIDER,
+        provider: crate::provider(),
         short_code: Some(native_id.as_str().into()),
         native_id: native_id.into(),
         name: name.unwrap_or_default(),

@@ -16,27 +16,48 @@ use serde::{Deserialize, Serialize};
 
 /// Which vendor an account talks to: the vendor's registered name, as written in an account's
 /// `provider` key and in JSON (`"provider": "…"`). Each vendor crate declares its own
-/// ([`crate::registry::VendorKind::NAME`]); the gateway's vendor list says which exist. Names
-/// compare, hash and sort as their strings.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Provider(&'static str);
+/// ([`crate::registry::VendorKind::NAME`]); the gateway's vendor list says which exist.
+///
+/// One byte (an index into the process-wide table of names), so that a stored share stays
+/// as small as with a closed enum (`docs/memory.md`). Names compare, hash and sort as their
+/// strings.
+#[derive(Clone, Copy)]
+pub struct Provider(u8);
+
+/// Slots in the table of provider names.
+const NAME_SLOTS: usize = 256;
+
+/// Most distinct names [`Provider::intern`] adds from run-time input (a deserialized share);
+/// the other slots are kept for the names vendor crates declare.
+pub const MAX_INTERNED_PROVIDERS: usize = 64;
+
+static NAMES: [std::sync::OnceLock<&'static str>; NAME_SLOTS] =
+    [const { std::sync::OnceLock::new() }; NAME_SLOTS];
+
+/// (names registered, of which from run-time input).
+static REGISTERED: std::sync::Mutex<(usize, usize)> = std::sync::Mutex::new((0, 0));
 
 impl Provider {
-    /// A vendor's name (lower-case ASCII letters, digits, `_` or `-`), declared once by its
-    /// crate.
-    pub const fn new(name: &'static str) -> Provider {
-        Provider(name)
+    /// The provider named `name`, a vendor's declared name (lower-case ASCII letters, digits,
+    /// `_` or `-`). Vendor crates call it once ([`crate::registry::Registered`] keeps the
+    /// result); it panics only past 192 distinct declared names, a build with that many vendor
+    /// crates.
+    pub fn named(name: &'static str) -> Provider {
+        match Provider::register(name, || name, false) {
+            Ok(p) => p,
+            Err(e) => panic!("provider {name:?}: {}", e.message()),
+        }
     }
 
     /// The provider's name as used in JSON and config.
     pub fn as_str(self) -> &'static str {
-        self.0
+        NAMES[usize::from(self.0)].get().copied().unwrap_or_default()
     }
 
     /// The provider named `name`, for a name read at run time (a deserialized [`Share`]). Each
     /// distinct name is stored once for the life of the process; at most
-    /// [`MAX_INTERNED_PROVIDERS`] distinct names are accepted, so that input cannot grow the
-    /// store without bound.
+    /// [`MAX_INTERNED_PROVIDERS`] names are added this way, so that input cannot grow the table
+    /// without bound.
     pub fn intern(name: &str) -> crate::Result<Provider> {
         let valid = !name.is_empty()
             && name.len() <= 64
@@ -48,28 +69,62 @@ impl Provider {
                 "a provider name is 1 to 64 lower-case letters, digits, '_' or '-'",
             ));
         }
-        static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-        let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = names.iter().find(|n| **n == name) {
-            return Ok(Provider(n));
+        Provider::register(name, || Box::leak(name.to_owned().into_boxed_str()), true)
+    }
+
+    fn register(
+        name: &str,
+        stored: impl FnOnce() -> &'static str,
+        runtime: bool,
+    ) -> crate::Result<Provider> {
+        let mut count = REGISTERED.lock().unwrap_or_else(|p| p.into_inner());
+        let (all, from_input) = *count;
+        if let Some(i) = (0..all).find(|&i| NAMES[i].get().is_some_and(|n| *n == name)) {
+            return Ok(Provider(i as u8));
         }
-        if names.len() >= MAX_INTERNED_PROVIDERS {
-            return Err(crate::Error::invalid_request(
-                "too many distinct provider names",
-            ));
+        let full = match runtime {
+            true => from_input >= MAX_INTERNED_PROVIDERS,
+            false => all - from_input >= NAME_SLOTS - MAX_INTERNED_PROVIDERS,
+        };
+        if full || all >= NAME_SLOTS {
+            return Err(crate::Error::invalid_request("too many distinct provider names"));
         }
-        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-        names.push(leaked);
-        Ok(Provider(leaked))
+        let _ = NAMES[all].set(stored());
+        *count = (all + 1, from_input + usize::from(runtime));
+        Ok(Provider(all as u8))
     }
 }
 
-/// Most distinct provider names [`Provider::intern`] stores.
-pub const MAX_INTERNED_PROVIDERS: usize = 64;
+impl PartialEq for Provider {
+    fn eq(&self, other: &Self) -> bool {
+        // One slot per distinct name.
+        self.0 == other.0
+    }
+}
+
+impl Eq for Provider {}
+
+impl std::hash::Hash for Provider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl PartialOrd for Provider {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Provider {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
 
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Provider").field(&self.0).finish()
+        f.debug_tuple("Provider").field(&self.as_str()).finish()
     }
 }
 
@@ -81,7 +136,7 @@ impl std::fmt::Display for Provider {
 
 impl Serialize for Provider {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -465,7 +520,7 @@ mod tests {
         Share {
             id: ShareId::new(&account, "g2guA").unwrap(),
             account: "hq".into(),
-            provider: Provider::new("cloudreve"),
+            provider: Provider::named("cloudreve"),
             native_id: "g2guA".into(),
             name: "Inspirations".into(),
             url: "http://localhost:5173/s/g2guA".into(),
@@ -497,6 +552,22 @@ mod tests {
             comment: None,
             vendor: json!({"price": 20}).as_object().unwrap().clone().into(),
         }
+    }
+
+    #[test]
+    fn providers_are_names_stored_once() {
+        let a = Provider::named("zeta-vendor");
+        let b = Provider::intern("zeta-vendor").unwrap();
+        let c = Provider::named("alpha-vendor");
+        assert_eq!(a, b);
+        assert_eq!(std::mem::size_of::<Provider>(), 1);
+        assert!(c < a, "ordered by name, not by registration");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"zeta-vendor\"");
+        let back: Provider = serde_json::from_str("\"alpha-vendor\"").unwrap();
+        assert_eq!((back, back.as_str()), (c, "alpha-vendor"));
+        assert_eq!(format!("{a} {a:?}"), "zeta-vendor Provider(\"zeta-vendor\")");
+        assert!(Provider::intern("Not A Name").is_err());
+        assert!(serde_json::from_str::<Provider>("\"\"").is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What every account has, validated by the gateway before the vendor sees it.
 #[derive(Clone, Debug)]
@@ -114,8 +114,9 @@ pub trait VendorKind: Send + Sync + 'static {
     /// [`crate::Secret`]).
     type Settings: fmt::Debug + Send + Sync + 'static;
 
-    /// The vendor's name, as written in `provider = "…"` and in JSON.
-    const NAME: Provider;
+    /// The vendor's name, as written in `provider = "…"` and in JSON (lower-case ASCII
+    /// letters, digits, `_` or `-`).
+    const NAME: &'static str;
 
     /// What every account of this vendor can do (an account may declare less at run time).
     const CAPABILITIES: Capabilities;
@@ -171,12 +172,18 @@ impl fmt::Debug for dyn Vendor {
 }
 
 /// The registration of vendor `K`: `pub static VENDOR: Registered<K> = Registered::new();`.
-pub struct Registered<K>(PhantomData<fn() -> K>);
+pub struct Registered<K> {
+    provider: OnceLock<Provider>,
+    kind: PhantomData<fn() -> K>,
+}
 
 impl<K> Registered<K> {
     /// The registration (a `const fn`, for a `static`).
     pub const fn new() -> Self {
-        Registered(PhantomData)
+        Registered {
+            provider: OnceLock::new(),
+            kind: PhantomData,
+        }
     }
 }
 
@@ -188,7 +195,7 @@ impl<K> Default for Registered<K> {
 
 impl<K: VendorKind> Vendor for Registered<K> {
     fn name(&self) -> Provider {
-        K::NAME
+        *self.provider.get_or_init(|| Provider::named(K::NAME))
     }
 
     fn capabilities(&self) -> Capabilities {

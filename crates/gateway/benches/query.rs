@@ -55,8 +55,8 @@ fn time(rng: &mut StdRng) -> DateTime<Utc> {
 
 fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) -> Share {
     let native = match provider {
-        unishare_cloudreve::PROVIDER => format!("c{n:07x}"),
-        unishare_koodrive::PROVIDER => format!("15050842{:011}", n),
+        unishare_cloudreve::provider() => format!("c{n:07x}"),
+        unishare_koodrive::provider() => format!("15050842{:011}", n),
         _ => n.to_string(),
     };
     let mut vendor = Map::new();
@@ -110,9 +110,9 @@ fn snapshots(total: usize) -> Vec<Arc<Snapshot>> {
         .map(|a| {
             let account = AccountName::new(format!("acct{a}")).expect("account");
             let provider = if a % 2 == 0 {
-                unishare_cloudreve::PROVIDER
+                unishare_cloudreve::provider()
             } else {
-                unishare_koodrive::PROVIDER
+                unishare_koodrive::provider()
             };
             let shares = (0..total / 4)
                 .map(|n| Arc::new(share(&mut rng, &account, provider, n)))
@@ -265,7 +265,7 @@ fn bench_snapshot_build(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(9);
     let account = AccountName::new("hq").expect("account");
     let shares: Vec<Arc<Share>> = (0..50_000)
-        .map(|n| Arc::new(share(&mut rng, &account, unishare_cloudreve::PROVIDER, n)))
+        .map(|n| Arc::new(share(&mut rng, &account, unishare_cloudreve::provider(), n)))
         .collect();
     let mut g = c.benchmark_group("snapshot");
     g.sample_size(20)
@@ -278,7 +278,7 @@ fn bench_snapshot_build(c: &mut Criterion) {
             |shares| {
                 Snapshot::build(
                     account.clone(),
-                    unishare_cloudreve::PROVIDER,
+                    unishare_cloudreve::provider(),
                     shares,
                     Instant::now(),
                     Utc::now(),

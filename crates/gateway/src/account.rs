@@ -619,7 +619,7 @@ mod tests {
     #[async_trait::async_trait]
     impl ShareProvider for PanicsOnce {
         fn provider(&self) -> Provider {
-            unishare_cloudreve::PROVIDER
+            unishare_cloudreve::provider()
         }
         fn account(&self) -> &AccountName {
             &self.name

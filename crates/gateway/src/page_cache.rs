@@ -252,7 +252,7 @@ mod tests {
     fn read(state: SyncState) -> AccountRead {
         let snapshot = Snapshot::build(
             AccountName::new("hq").expect("name"),
-            unishare_cloudreve::PROVIDER,
+            unishare_cloudreve::provider(),
             Vec::new(),
             Instant::now(),
             chrono::Utc::now(),

@@ -14,7 +14,7 @@ use unishare_gateway::dashboard::CSP;
 
 async fn app(keys: bool) -> axum::Router {
     unishare_gateway::router(
-        fake::state(vec![("hq", unishare_cloudreve::PROVIDER, vec![])], keys).await,
+        fake::state(vec![("hq", unishare_cloudreve::provider(), vec![])], keys).await,
     )
 }
 

@@ -30,7 +30,7 @@ fn share(account: &str, i: usize) -> Share {
     Share {
         id: ShareId::new(&acc, &native).unwrap(),
         account: account.into(),
-        provider: unishare_cloudreve::PROVIDER,
+        provider: unishare_cloudreve::provider(),
         native_id: native.as_str().into(),
         name: format!("Quarterly report, \"final\" {i}").into(),
         url: format!("https://drive.example.com/s/{native}").into(),
@@ -64,8 +64,8 @@ async fn export_of_100k_shares_streams_in_bounded_memory() {
     let cn = (N / 2..N).map(|i| share("cn", i)).collect();
     let state = fake::state(
         vec![
-            ("hq", unishare_cloudreve::PROVIDER, hq),
-            ("cn", unishare_cloudreve::PROVIDER, cn),
+            ("hq", unishare_cloudreve::provider(), hq),
+            ("cn", unishare_cloudreve::provider(), cn),
         ],
         false,
     )

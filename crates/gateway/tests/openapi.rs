@@ -19,7 +19,7 @@ fn spec() -> Value {
 
 async fn app() -> axum::Router {
     unishare_gateway::router(
-        fake::state(vec![("hq", unishare_cloudreve::PROVIDER, vec![])], false).await,
+        fake::state(vec![("hq", unishare_cloudreve::provider(), vec![])], false).await,
     )
 }
 
@@ -165,7 +165,7 @@ async fn schemas_match_real_responses() {
         fake::state(
             vec![(
                 "hq",
-                unishare_cloudreve::PROVIDER,
+                unishare_cloudreve::provider(),
                 vec![serde_json::from_value(serde_json::json!({
                     "id": "hq:a1", "account": "hq", "provider": "cloudreve", "native_id": "a1",
                     "name": "n", "url": "http://x/s/a1", "short_code": null, "status": "active",

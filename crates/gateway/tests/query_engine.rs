@@ -37,9 +37,9 @@ fn make(spec: &Spec) -> Share {
         id: ShareId::new(&account, &native).unwrap(),
         account: account.as_str().into(),
         provider: if spec.account % 2 == 0 {
-            unishare_cloudreve::PROVIDER
+            unishare_cloudreve::provider()
         } else {
-            unishare_koodrive::PROVIDER
+            unishare_koodrive::provider()
         },
         native_id: native.into(),
         name: spec.name.as_str().into(),
@@ -112,9 +112,9 @@ fn snapshots(specs: &[Spec]) -> Vec<Arc<Snapshot>> {
             Arc::new(Snapshot::build(
                 AccountName::new(format!("acc{a}")).unwrap(),
                 if a % 2 == 0 {
-                    unishare_cloudreve::PROVIDER
+                    unishare_cloudreve::provider()
                 } else {
-                    unishare_koodrive::PROVIDER
+                    unishare_koodrive::provider()
                 },
                 shares,
                 Instant::now(),

@@ -88,7 +88,7 @@ fn fixture() -> Vec<Arc<Snapshot>> {
     vec![
         snap(
             "hq",
-            unishare_cloudreve::PROVIDER,
+            unishare_cloudreve::provider(),
             &[
                 s("h1", Active, Some(true), Some(10), Some(3), Some(1)),
                 s("h2", Active, Some(false), Some(5), Some(0), Some(72)),
@@ -97,7 +97,7 @@ fn fixture() -> Vec<Arc<Snapshot>> {
         ),
         snap(
             "cn",
-            unishare_koodrive::PROVIDER,
+            unishare_koodrive::provider(),
             &[
                 s("k1", Active, Some(true), None, None, Some(8 * 24)),
                 s("k2", SourceDeleted, Some(true), Some(20), None, Some(2)),
@@ -136,12 +136,12 @@ fn totals_match_the_hand_computed_fixture() {
         vec![
             (
                 "hq",
-                unishare_cloudreve::PROVIDER,
+                unishare_cloudreve::provider(),
                 &t(3, Some(22), 0, Some(5), 0)
             ),
             (
                 "cn",
-                unishare_koodrive::PROVIDER,
+                unishare_koodrive::provider(),
                 &t(3, Some(21), 1, Some(9), 2)
             ),
         ]
@@ -154,8 +154,8 @@ fn totals_match_the_hand_computed_fixture() {
     assert_eq!(
         prov,
         vec![
-            (unishare_cloudreve::PROVIDER, &t(3, Some(22), 0, Some(5), 0)),
-            (unishare_koodrive::PROVIDER, &t(3, Some(21), 1, Some(9), 2)),
+            (unishare_cloudreve::provider(), &t(3, Some(22), 0, Some(5), 0)),
+            (unishare_koodrive::provider(), &t(3, Some(21), 1, Some(9), 2)),
         ]
     );
     let status: Vec<(ShareStatus, &Totals)> =
@@ -225,7 +225,7 @@ fn top_lists_hold_ten_most_first_and_skip_unreported() {
             expires_in_h: None,
         })
         .collect();
-    let snaps = vec![snap("hq", unishare_cloudreve::PROVIDER, &specs)];
+    let snaps = vec![snap("hq", unishare_cloudreve::provider(), &specs)];
     let st = compute(&snaps, &Filter::default(), now());
     assert_eq!(
         ids(&st.top_by_views),
@@ -257,7 +257,7 @@ fn unknown_protection_is_its_own_group_and_matches_neither_filter() {
     };
     let snaps = vec![snap(
         "cn",
-        unishare_koodrive::PROVIDER,
+        unishare_koodrive::provider(),
         &[
             s("u1", None),
             s("u2", None),
@@ -293,7 +293,7 @@ fn created(native: &'static str, at: Option<DateTime<Utc>>) -> Arc<Share> {
         downloads: None,
         expires_in_h: None,
     };
-    let mut s = (*share("hq", unishare_cloudreve::PROVIDER, &spec)).clone();
+    let mut s = (*share("hq", unishare_cloudreve::provider(), &spec)).clone();
     s.created_at = at;
     Arc::new(s)
 }
@@ -313,7 +313,7 @@ fn created_by_month_lists_the_last_24_months_oldest_first() {
     ];
     let snap = Arc::new(Snapshot::build(
         AccountName::new("hq").unwrap(),
-        unishare_cloudreve::PROVIDER,
+        unishare_cloudreve::provider(),
         shares,
         Instant::now(),
         now(),

@@ -138,7 +138,7 @@ impl Client {
         let (_, generation) = state.current();
         let trace = trace_id(ctx.request_id.as_deref());
         self.refresh(state, generation, &trace).await.map_err(|e| {
-            e.in_account(self.account.as_str(), crate::PROVIDER)
+            e.in_account(self.account.as_str(), crate::provider())
                 .with_operation("keep_alive")
         })
     }
@@ -170,7 +170,7 @@ impl Client {
                 Checked::Raw(body) => decode_checked::<T>(&body),
             });
         result.map_err(|e| {
-            e.in_account(self.account.as_str(), crate::PROVIDER)
+            e.in_account(self.account.as_str(), crate::provider())
                 .with_operation(call.op)
         })
     }

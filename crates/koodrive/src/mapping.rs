@@ -118,7 +118,7 @@ pub fn map_link(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: crate::PROVIDER,
+        provider: crate::provider(),
         native_id,
         name,
         url: url.into(),

@@ -5,11 +5,16 @@
 use crate::config::{KooDriveAuth, KooDriveConfig, MAX_PAGE_SIZE};
 use crate::provider::KooDriveProvider;
 use std::sync::Arc;
-use unishare_core::registry::{AccountInput, AccountSettings, Registered, VendorKind};
+use unishare_core::registry::{Vendor, AccountInput, AccountSettings, Registered, VendorKind};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "koodrive"`.
-pub const PROVIDER: Provider = Provider::new("koodrive");
+pub const NAME: &str = "koodrive";
+
+/// The vendor's name as a [`Provider`].
+pub fn provider() -> Provider {
+    VENDOR.name()
+}
 
 /// The registration the gateway's vendor list holds.
 pub static VENDOR: Registered<KooDrive> = Registered::new();
@@ -28,7 +33,7 @@ pub struct KooDriveSettings {
 
 impl VendorKind for KooDrive {
     type Settings = KooDriveSettings;
-    const NAME: Provider = PROVIDER;
+    const NAME: &'static str = NAME;
     const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 
     fn parse(input: &mut AccountInput) -> Result<KooDriveSettings, SettingError> {

@@ -29,7 +29,7 @@ async fn documented_example_response_maps_verbatim() {
     let s = &page.shares[0];
     assert_eq!(s.id.as_str(), "cn:string");
     assert_eq!(s.account, "cn");
-    assert_eq!(s.provider, unishare_koodrive::PROVIDER);
+    assert_eq!(s.provider, unishare_koodrive::provider());
     assert_eq!(s.native_id, "string");
     assert_eq!(s.name, "string");
     assert_eq!(s.url, "string");

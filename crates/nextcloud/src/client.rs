@@ -94,7 +94,7 @@ impl Client {
             })
             .await
             .map_err(|e| {
-                e.in_account(self.account.as_str(), crate::PROVIDER)
+                e.in_account(self.account.as_str(), crate::provider())
                     .with_operation(call.op)
             })
     }

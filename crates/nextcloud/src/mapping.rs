@@ -125,7 +125,7 @@ fn map_link(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: crate::PROVIDER,
+        provider: crate::provider(),
         native_id,
         name,
         url,

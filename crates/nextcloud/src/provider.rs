@@ -131,7 +131,7 @@ impl NextcloudProvider {
 #[async_trait]
 impl ShareProvider for NextcloudProvider {
     fn provider(&self) -> Provider {
-        crate::PROVIDER
+        crate::provider()
     }
 
     fn account(&self) -> &AccountName {

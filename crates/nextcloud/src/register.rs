@@ -5,11 +5,16 @@
 use crate::config::{NextcloudAuth, NextcloudConfig, ServerZone};
 use crate::provider::NextcloudProvider;
 use std::sync::Arc;
-use unishare_core::registry::{AccountInput, AccountSettings, Registered, VendorKind};
+use unishare_core::registry::{Vendor, AccountInput, AccountSettings, Registered, VendorKind};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "nextcloud"`.
-pub const PROVIDER: Provider = Provider::new("nextcloud");
+pub const NAME: &str = "nextcloud";
+
+/// The vendor's name as a [`Provider`].
+pub fn provider() -> Provider {
+    VENDOR.name()
+}
 
 /// The registration the gateway's vendor list holds.
 pub static VENDOR: Registered<Nextcloud> = Registered::new();
@@ -31,7 +36,7 @@ pub struct NextcloudSettings {
 
 impl VendorKind for Nextcloud {
     type Settings = NextcloudSettings;
-    const NAME: Provider = PROVIDER;
+    const NAME: &'static str = NAME;
     const CAPABILITIES: Capabilities = crate::CAPABILITIES;
     const ACCOUNT_KEYS: &'static [&'static str] = &[SERVER_TIMEZONE];
 

@@ -222,7 +222,7 @@ impl CloudreveProvider {
         Ok(Share {
             id: ShareId::new(&self.account, native_id)?,
             account: self.account.as_str().into(),
-            provider: crate::PROVIDER,
+            provider: crate::provider(),
             native_id: native_id.into(),
             name: uri
                 .trim_end_matches('/')
