@@ -33,7 +33,7 @@ mod uri;
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};
 pub use provider::CloudreveProvider;
-pub use register::{Cloudreve, provider, NAME, VENDOR};
+pub use register::{provider, Cloudreve, NAME, VENDOR};
 
 /// Entry points for `cargo bench` only: not a stable API.
 #[doc(hidden)]

@@ -5,7 +5,9 @@
 use crate::config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE};
 use crate::provider::CloudreveProvider;
 use std::sync::Arc;
-use unishare_core::registry::{Vendor, AccountInput, AccountSettings, LoginFuture, Registered, VendorKind};
+use unishare_core::registry::{
+    AccountInput, AccountSettings, LoginFuture, Registered, Vendor, VendorKind,
+};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "cloudreve"`.

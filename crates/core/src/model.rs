@@ -51,7 +51,10 @@ impl Provider {
 
     /// The provider's name as used in JSON and config.
     pub fn as_str(self) -> &'static str {
-        NAMES[usize::from(self.0)].get().copied().unwrap_or_default()
+        NAMES[usize::from(self.0)]
+            .get()
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The provider named `name`, for a name read at run time (a deserialized [`Share`]). Each
@@ -87,7 +90,9 @@ impl Provider {
             false => all - from_input >= NAME_SLOTS - MAX_INTERNED_PROVIDERS,
         };
         if full || all >= NAME_SLOTS {
-            return Err(crate::Error::invalid_request("too many distinct provider names"));
+            return Err(crate::Error::invalid_request(
+                "too many distinct provider names",
+            ));
         }
         let _ = NAMES[all].set(stored());
         *count = (all + 1, from_input + usize::from(runtime));
@@ -565,7 +570,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"zeta-vendor\"");
         let back: Provider = serde_json::from_str("\"alpha-vendor\"").unwrap();
         assert_eq!((back, back.as_str()), (c, "alpha-vendor"));
-        assert_eq!(format!("{a} {a:?}"), "zeta-vendor Provider(\"zeta-vendor\")");
+        assert_eq!(
+            format!("{a} {a:?}"),
+            "zeta-vendor Provider(\"zeta-vendor\")"
+        );
         assert!(Provider::intern("Not A Name").is_err());
         assert!(serde_json::from_str::<Provider>("\"\"").is_err());
     }

@@ -48,6 +48,7 @@ pub struct AccountSettings {
 #[derive(Debug)]
 pub struct AccountInput {
     provider: Provider,
+    account: AccountName,
     auth: KeyTable,
     options: BTreeMap<String, String>,
     /// The file each secret read by [`Self::auth`] came from, when it came from one.
@@ -55,15 +56,17 @@ pub struct AccountInput {
 }
 
 impl AccountInput {
-    /// The input of an account of `provider`: its `auth` table and the vendor-only account
-    /// keys it sets.
+    /// The input of account `account` of `provider`: its `auth` table and the vendor-only
+    /// account keys it sets.
     pub fn new(
         provider: Provider,
+        account: AccountName,
         auth: BTreeMap<String, String>,
         options: BTreeMap<String, String>,
     ) -> AccountInput {
         AccountInput {
             provider,
+            account,
             auth: KeyTable::new(auth),
             options,
             files: BTreeMap::new(),
@@ -80,8 +83,9 @@ impl AccountInput {
                 self.files.insert((*k).to_owned(), f);
             }
         }
+        let what = format!("{} account {:?}", self.provider, self.account.as_str());
         std::mem::take(&mut self.auth)
-            .deserialize_tagged("method", self.provider.as_str(), secret_keys)
+            .deserialize_tagged("method", &what, secret_keys)
             .map_err(|e| e.under("auth"))
     }
 

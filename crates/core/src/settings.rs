@@ -200,7 +200,7 @@ impl KeyTable {
 
     /// Resolves `secret_keys`, then deserializes the whole table into `T`, an enum tagged by
     /// key `tag` (`#[serde(tag = "method", deny_unknown_fields)]`). `what` names the owner in
-    /// an unknown-tag error: `unknown method "sso" for cloudreve: expected "password" or
+    /// an unknown-tag error: `unknown method "sso" for <what>: expected "password" or
     /// "token"`, the expected values being `T`'s own variants. Blank plain values are
     /// rejected; errors name the key, never the value.
     pub fn deserialize_tagged<T: DeserializeOwned>(

@@ -154,8 +154,14 @@ fn totals_match_the_hand_computed_fixture() {
     assert_eq!(
         prov,
         vec![
-            (unishare_cloudreve::provider(), &t(3, Some(22), 0, Some(5), 0)),
-            (unishare_koodrive::provider(), &t(3, Some(21), 1, Some(9), 2)),
+            (
+                unishare_cloudreve::provider(),
+                &t(3, Some(22), 0, Some(5), 0)
+            ),
+            (
+                unishare_koodrive::provider(),
+                &t(3, Some(21), 1, Some(9), 2)
+            ),
         ]
     );
     let status: Vec<(ShareStatus, &Totals)> =

@@ -32,4 +32,4 @@ pub mod trace;
 
 pub use config::{KooDriveAuth, KooDriveConfig};
 pub use provider::{KooDriveProvider, CAPABILITIES, CARRIER_CAPABILITIES};
-pub use register::{KooDrive, KooDriveSettings, provider, NAME, VENDOR};
+pub use register::{provider, KooDrive, KooDriveSettings, NAME, VENDOR};

@@ -5,7 +5,7 @@
 use crate::config::{KooDriveAuth, KooDriveConfig, MAX_PAGE_SIZE};
 use crate::provider::KooDriveProvider;
 use std::sync::Arc;
-use unishare_core::registry::{Vendor, AccountInput, AccountSettings, Registered, VendorKind};
+use unishare_core::registry::{AccountInput, AccountSettings, Registered, Vendor, VendorKind};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "koodrive"`.

@@ -31,4 +31,4 @@ pub mod register;
 
 pub use config::{NextcloudAuth, NextcloudConfig, ServerZone};
 pub use provider::{NextcloudProvider, CAPABILITIES};
-pub use register::{Nextcloud, NextcloudSettings, provider, NAME, VENDOR};
+pub use register::{provider, Nextcloud, NextcloudSettings, NAME, VENDOR};

@@ -5,7 +5,7 @@
 use crate::config::{NextcloudAuth, NextcloudConfig, ServerZone};
 use crate::provider::NextcloudProvider;
 use std::sync::Arc;
-use unishare_core::registry::{Vendor, AccountInput, AccountSettings, Registered, VendorKind};
+use unishare_core::registry::{AccountInput, AccountSettings, Registered, Vendor, VendorKind};
 use unishare_core::{Capabilities, Error, Provider, SettingError, ShareProvider};
 
 /// The vendor's name: `provider = "nextcloud"`.

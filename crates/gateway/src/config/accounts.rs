@@ -45,8 +45,9 @@ fn account(
         at(
             "provider",
             format!(
-                "unknown provider {:?}: expected {}",
+                "unknown provider {:?} for account {:?}: expected {}",
                 a.provider,
+                name.as_str(),
                 one_of(&names)
             ),
         )
@@ -93,7 +94,7 @@ fn account(
             format!("{provider} has no site-wide listing of every user's links: use \"user\""),
         ));
     }
-    let mut input = AccountInput::new(provider, a.auth, options);
+    let mut input = AccountInput::new(provider, name.clone(), a.auth, options);
     let auth = vendor.parse(&mut input).map_err(|e| match e.key() {
         Some(k) => at(k, e.message().to_owned()),
         None => ConfigError::at(origin, format!("accounts[{i}]"), e.message()),
