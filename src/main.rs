@@ -79,11 +79,15 @@ enum Command {
     /// Obtain an OAuth app grant once (the authorization-code flow) and store its refresh token.
     /// `unishare login <provider> --help` prints the provider's flags.
     Login {
-        /// The provider whose flow to run.
-        provider: String,
-        /// The provider's flags.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The provider whose flow to run, then its flags.
+        #[arg(
+            value_name = "PROVIDER [FLAGS]",
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        words: Vec<String>,
     },
     /// Validate a config file; with --probe, also call every vendor once.
     CheckConfig {
@@ -118,9 +122,12 @@ fn main() -> ExitCode {
             } => export(config, format, output, args).await,
             Command::CheckConfig { config, probe } => check_config(config, probe).await,
             Command::Revoke { config, args } => revoke(config, &args).await,
-            Command::Login { provider, args } => login_cmd::run(&provider, args)
-                .await
-                .map_err(|e| e.to_string()),
+            Command::Login { words } => match words.split_first() {
+                Some((provider, flags)) => login_cmd::run(provider, flags.to_vec())
+                    .await
+                    .map_err(|e| e.to_string()),
+                None => Err("give the provider: unishare login <provider> [flags]".to_owned()),
+            },
         }
     });
     match result {
