@@ -54,10 +54,12 @@ fn time(rng: &mut StdRng) -> DateTime<Utc> {
 }
 
 fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) -> Share {
-    let native = match provider {
-        unishare_cloudreve::provider() => format!("c{n:07x}"),
-        unishare_koodrive::provider() => format!("15050842{:011}", n),
-        _ => n.to_string(),
+    let native = if provider == unishare_cloudreve::provider() {
+        format!("c{n:07x}")
+    } else if provider == unishare_koodrive::provider() {
+        format!("15050842{:011}", n)
+    } else {
+        n.to_string()
     };
     let mut vendor = Map::new();
     vendor.insert("scope".into(), json!(1));

@@ -28,6 +28,9 @@ pub trait RunningSim: Send + Sync {
     fn native_ids(&self) -> Vec<String>;
 }
 
+/// A simulator starting.
+pub type Starting = BoxFuture<'static, std::io::Result<Box<dyn RunningSim>>>;
+
 /// One vendor's simulator, as the list holds it.
 pub struct SimEntry {
     /// The vendor's name, as in an account's `provider`.
@@ -35,7 +38,7 @@ pub struct SimEntry {
     /// The vendor's display name.
     pub label: &'static str,
     /// Starts the simulator.
-    pub start: fn(SimOptions) -> BoxFuture<'static, std::io::Result<Box<dyn RunningSim>>>,
+    pub start: fn(SimOptions) -> Starting,
     /// The `auth = { … }` table of the simulator's built-in credentials.
     pub auth: &'static str,
     /// A note on how the simulator's links behave, for the demo banner (may be empty).

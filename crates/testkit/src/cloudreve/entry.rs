@@ -1,7 +1,7 @@
 //! This simulator's entry in the simulator list (`sims.rs`).
 
 use super::{CloudreveSim, CloudreveSimConfig};
-use crate::sims::{RunningSim, SimEntry, SimOptions};
+use crate::sims::{RunningSim, SimEntry, SimOptions, Starting};
 
 /// The Cloudreve simulator, as the list holds it.
 pub static SIM: SimEntry = SimEntry {
@@ -15,9 +15,7 @@ pub static SIM: SimEntry = SimEntry {
     ),
 };
 
-fn start(
-    o: SimOptions,
-) -> futures::future::BoxFuture<'static, std::io::Result<Box<dyn RunningSim>>> {
+fn start(o: SimOptions) -> Starting {
     Box::pin(async move {
         let defaults = CloudreveSimConfig::default();
         let sim = CloudreveSim::start(CloudreveSimConfig {

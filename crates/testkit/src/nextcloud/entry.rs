@@ -1,7 +1,7 @@
 //! This simulator's entry in the simulator list (`sims.rs`).
 
 use super::{NextcloudSim, NextcloudSimConfig};
-use crate::sims::{RunningSim, SimEntry, SimOptions};
+use crate::sims::{RunningSim, SimEntry, SimOptions, Starting};
 
 /// The Nextcloud simulator (server zone UTC, the account default), as the list holds it.
 pub static SIM: SimEntry = SimEntry {
@@ -13,9 +13,7 @@ pub static SIM: SimEntry = SimEntry {
     create_example: None,
 };
 
-fn start(
-    o: SimOptions,
-) -> futures::future::BoxFuture<'static, std::io::Result<Box<dyn RunningSim>>> {
+fn start(o: SimOptions) -> Starting {
     Box::pin(async move {
         let defaults = NextcloudSimConfig::default();
         let sim = NextcloudSim::start(NextcloudSimConfig {
