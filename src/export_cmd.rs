@@ -179,7 +179,7 @@ pub struct FilterArgs {
     /// Only this account (repeatable).
     #[arg(long)]
     pub account: Vec<String>,
-    /// Only this provider (cloudreve, koodrive, nextcloud).
+    /// Only this provider (a vendor name, as in an account's `provider`).
     #[arg(long)]
     pub provider: Option<String>,
     /// Only this status (repeatable: active, expired, source_deleted, invalid).

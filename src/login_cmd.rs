@@ -1,107 +1,23 @@
-//! `unishare login cloudreve`: the OAuth authorization-code flow once, for an account with
-//! `auth = { method = "oauth", … }` (`unishare_cloudreve::oauth`). Prints the consent page to
-//! open, takes the code (or the whole redirect URL) on standard input, exchanges it, writes the
-//! refresh token to a `0600` file and prints the config line that uses it.
+//! `unishare login <vendor> …`: a vendor's one-time sign-in flow (an OAuth app's grant),
+//! found by name in the gateway's vendor list and run with the words after the vendor's name
+//! (`unishare login <vendor> --help` prints its flags).
 
-use std::io::BufRead;
-use std::path::PathBuf;
-use unishare_cloudreve::oauth;
-use unishare_core::{Error, Secret};
+use unishare_core::Error;
+use unishare_gateway::vendors;
 
-/// The vendors with a login flow.
-#[derive(Clone, Debug, clap::Subcommand)]
-pub enum LoginVendor {
-    /// A Cloudreve 4.12+ OAuth app (Admin → OAuth apps) with the redirect URI given here.
-    Cloudreve(CloudreveLogin),
-}
-
-/// The flags of `unishare login cloudreve`.
-#[derive(Clone, Debug, clap::Args)]
-pub struct CloudreveLogin {
-    /// The site root, e.g. https://drive.example.com.
-    #[arg(long)]
-    pub base_url: String,
-    /// The app's client id.
-    #[arg(long)]
-    pub client_id: String,
-    /// Environment variable holding the app's client secret.
-    #[arg(long, conflicts_with = "client_secret_file")]
-    pub client_secret_env: Option<String>,
-    /// File holding the app's client secret.
-    #[arg(long)]
-    pub client_secret_file: Option<PathBuf>,
-    /// A redirect URI registered for the app; the browser lands there with `?code=…`.
-    #[arg(long)]
-    pub redirect_uri: String,
-    /// Ask for the admin listing too (`inventory = "site"`): adds `Admin.Read`.
-    #[arg(long)]
-    pub site: bool,
-    /// Where to write the refresh token (created 0600).
-    #[arg(long)]
-    pub out: PathBuf,
-}
-
-/// Runs the flow.
-pub async fn run(vendor: LoginVendor) -> Result<(), Error> {
-    let LoginVendor::Cloudreve(args) = vendor;
-    let (secret, secret_key) =
-        match (&args.client_secret_env, &args.client_secret_file) {
-            (Some(var), _) => (
-                std::env::var(var).map_err(|_| {
-                    Error::invalid_request(format!("environment variable {var} is not set"))
-                })?,
-                format!("client_secret_env = {var:?}"),
-            ),
-            (None, Some(path)) => (
-                std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        Error::invalid_request(format!("cannot read {}: {e}", path.display()))
-                    })?
-                    .trim()
-                    .to_owned(),
-                format!("client_secret_file = {:?}", path.display().to_string()),
-            ),
-            (None, None) => return Err(Error::invalid_request(
-                "give the app's secret with --client-secret-env VAR or --client-secret-file FILE",
-            )),
-        };
-    let scopes = if args.site {
-        oauth::SITE_SCOPES
-    } else {
-        oauth::USER_SCOPES
+/// Runs the login flow of vendor `vendor` with `args`.
+pub async fn run(vendor: &str, args: Vec<String>) -> Result<(), Error> {
+    let Some(v) = vendors::find(vendor) else {
+        let names: Vec<&str> = vendors::names().collect();
+        return Err(Error::invalid_request(format!(
+            "unknown provider {vendor:?}: expected one of {}",
+            names.join(", ")
+        )));
     };
-    let auth = oauth::authorize(&args.base_url, &args.client_id, &args.redirect_uri, scopes)?;
-    println!(
-        "Open this address, sign in and approve the app ({scopes}):\n\n  {}\n",
-        auth.url
-    );
-    println!("Then paste the code, or the whole address the browser was sent to:");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::internal(format!("cannot read standard input: {e}")))?;
-    let code = oauth::code_from_input(&line, &auth.state)?;
-    let grant = oauth::exchange_code(
-        &args.base_url,
-        &args.client_id,
-        &Secret::new(secret),
-        &code,
-        &auth.code_verifier,
-    )
-    .await?;
-    oauth::save_refresh_token(&args.out, &grant.refresh_token)?;
-    println!(
-        "\nRefresh token written to {} (mode 0600). Granted: {}.",
-        args.out.display(),
-        grant.scope
-    );
-    println!("Account configuration (the token file is kept up to date as Cloudreve renews it):\n");
-    println!(
-        "auth = {{ method = \"oauth\", client_id = {:?}, {secret_key}, refresh_token_file = {:?} }}{}",
-        args.client_id,
-        args.out.display().to_string(),
-        if args.site { "\ninventory = \"site\"" } else { "" }
-    );
-    Ok(())
+    match v.login(args) {
+        Some(flow) => flow.await,
+        None => Err(Error::invalid_request(format!(
+            "provider {vendor:?} has no login flow: its credentials go in the config as they are"
+        ))),
+    }
 }

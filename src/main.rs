@@ -41,8 +41,7 @@ enum Command {
         #[arg(long, env = "UNISHARE_CONFIG")]
         config: Option<PathBuf>,
     },
-    /// Run the gateway over built-in Cloudreve, KooDrive and Nextcloud simulators (no
-    /// credentials).
+    /// Run the gateway over built-in simulators of the vendors (no credentials).
     Demo {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -78,9 +77,17 @@ enum Command {
         args: Box<revoke_cmd::RevokeArgs>,
     },
     /// Obtain an OAuth app grant once (the authorization-code flow) and store its refresh token.
+    /// `unishare login <provider> --help` prints the provider's flags.
     Login {
-        #[command(subcommand)]
-        vendor: login_cmd::LoginVendor,
+        /// The provider whose flow to run, then its flags.
+        #[arg(
+            value_name = "PROVIDER [FLAGS]",
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        words: Vec<String>,
     },
     /// Validate a config file; with --probe, also call every vendor once.
     CheckConfig {
@@ -115,7 +122,12 @@ fn main() -> ExitCode {
             } => export(config, format, output, args).await,
             Command::CheckConfig { config, probe } => check_config(config, probe).await,
             Command::Revoke { config, args } => revoke(config, &args).await,
-            Command::Login { vendor } => login_cmd::run(vendor).await.map_err(|e| e.to_string()),
+            Command::Login { words } => match words.split_first() {
+                Some((provider, flags)) => login_cmd::run(provider, flags.to_vec())
+                    .await
+                    .map_err(|e| e.to_string()),
+                None => Err("give the provider: unishare login <provider> [flags]".to_owned()),
+            },
         }
     });
     match result {

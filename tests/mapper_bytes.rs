@@ -92,7 +92,7 @@ fn nextcloud(data: &[u8]) -> usize {
         return 0;
     };
     for s in &page.shares {
-        assert_eq!(s.provider, unishare_core::Provider::Nextcloud);
+        assert_eq!(s.provider, unishare_nextcloud::provider());
         assert!(
             s.password.is_none(),
             "a password from {}",

@@ -56,36 +56,18 @@ pub async fn vendors_with(shares: usize, short_pages: f64) -> Vendors {
 }
 
 /// A config over the three simulators, with three API keys (or none when `keys` is false).
+/// Each account's table (provider and the simulator's credentials) comes from testkit's
+/// simulator list.
 pub fn config(v: &Vendors, keys: bool, extra: &str) -> String {
-    let mut s = format!(
-        r#"
-[server]
-listen = "127.0.0.1:0"
-{extra}
-
-[[accounts]]
-name = "hq"
-provider = "cloudreve"
-base_url = "{}"
-auth = {{ method = "password", email = "admin@cloudreve.org", password = "demo-password" }}
-
-[[accounts]]
-name = "cn"
-provider = "koodrive"
-base_url = "{}"
-auth = {{ method = "app", app_id = "demo-app", app_secret = "demo-app-secret", user_id = "1505084218764547200" }}
-
-[[accounts]]
-name = "nc"
-provider = "nextcloud"
-base_url = "{}"
-server_timezone = "+02:00"
-auth = {{ method = "app_password", user = "alice", app_password = "Xq7pL-wN2mK-8vRtY-3sZaB-c4DeF" }}
-"#,
-        v.cloudreve.base_url(),
-        v.koodrive.base_url(),
-        v.nextcloud.base_url()
-    );
+    let sim = |p: &str| unishare_testkit::sims::find(p).expect("a simulator in the list");
+    let mut s = format!("\n[server]\nlisten = \"127.0.0.1:0\"\n{extra}\n");
+    s.push_str(&sim("cloudreve").account_toml("hq", &v.cloudreve.base_url(), ""));
+    s.push_str(&sim("koodrive").account_toml("cn", &v.koodrive.base_url(), ""));
+    s.push_str(&sim("nextcloud").account_toml(
+        "nc",
+        &v.nextcloud.base_url(),
+        "server_timezone = \"+02:00\"",
+    ));
     if keys {
         s.push_str(&format!(
             r#"

@@ -103,8 +103,10 @@ impl fmt::Debug for CloudreveConfig {
     }
 }
 
-/// How the adapter signs in.
-#[derive(Clone)]
+/// How the adapter signs in: the account's `auth = { method = "…", … }` table, deserialized
+/// by the vendor registration (`register.rs`) once its secrets are resolved.
+#[derive(Clone, serde::Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CloudreveAuth {
     /// `POST /session/token` with e-mail and password; refreshed before expiry, signed in
     /// again when the refresh token dies.
@@ -123,6 +125,7 @@ pub enum CloudreveAuth {
     /// An OAuth app's offline grant (Cloudreve 4.12+, `vendors/cloudreve-v4.md` §3.9): a
     /// refresh token issued to the app (`unishare login cloudreve` obtains it), renewed with
     /// `POST /session/token/refresh`. Its scopes limit what the account may do (`40089`).
+    #[serde(rename = "oauth")]
     OAuth {
         /// The app's client id.
         client_id: String,
@@ -132,6 +135,7 @@ pub enum CloudreveAuth {
         refresh_token: Secret,
         /// Where each newer refresh token is written (0600, replaced atomically) so that a
         /// restart continues the chain: the file the token was read from, when it was.
+        #[serde(skip)]
         persist_to: Option<std::path::PathBuf>,
     },
 }

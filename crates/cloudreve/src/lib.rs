@@ -6,7 +6,9 @@
 //! - [`CloudreveConfig`] / [`CloudreveAuth`]: site root, sign-in method (`password` or
 //!   `token`), retry policy and page size;
 //! - [`CloudreveProvider`]: the [`unishare_core::ShareProvider`] implementation;
-//! - [`CAPABILITIES`]: what a Cloudreve account can do, as data.
+//! - [`CAPABILITIES`]: what a Cloudreve account can do, as data;
+//! - [`VENDOR`] / [`provider()`]: the registration the gateway's vendor list holds (`register.rs`:
+//!   the `auth` table read into [`CloudreveAuth`], the provider built).
 //!
 //! Internals, one job per file: `client` (HTTP + envelope), `auth` (tokens), `error` (the one
 //! code → kind mapping), `dto` (wire types), `mapping` (wire → unified model).
@@ -18,17 +20,20 @@ mod client;
 mod config;
 mod dto;
 mod error;
+pub mod login;
 mod mapping;
 mod native_id;
 pub mod oauth;
 mod persist;
 mod provider;
+mod register;
 mod site;
 mod uri;
 
 pub use capabilities::CAPABILITIES;
 pub use config::{CloudreveAuth, CloudreveConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE};
 pub use provider::CloudreveProvider;
+pub use register::{provider, Cloudreve, NAME, VENDOR};
 
 /// Entry points for `cargo bench` only: not a stable API.
 #[doc(hidden)]

@@ -6,8 +6,8 @@ use crate::dto::{ListData, ListShareResponse, Pagination, ShareDto};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::{
-    AccountName, Audience, Error, Owner, Page, Permissions, Provider, Secret, Share, ShareId,
-    ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
+    AccountName, Audience, Error, Owner, Page, Permissions, Secret, Share, ShareId, ShareStatus,
+    SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
 };
 use url::Url;
 
@@ -164,7 +164,7 @@ pub(crate) fn map_share(account: &AccountName, dto: ShareDto) -> Result<Share, S
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: Provider::Cloudreve,
+        provider: crate::provider(),
         short_code: Some(native_id.as_str().into()),
         native_id: native_id.into(),
         name: dto.name.unwrap_or_default(),

@@ -22,8 +22,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use unishare_core::{
-    lenient, AccountName, Audience, Error, Owner, Page, PageCursor, Permissions, Provider, Secret,
-    Share, ShareId, ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
+    lenient, AccountName, Audience, Error, Owner, Page, PageCursor, Permissions, Secret, Share,
+    ShareId, ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
 };
 
 /// How often a crawl starts again when the site's share count changes under it.
@@ -304,7 +304,7 @@ fn map_record(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: Provider::Cloudreve,
+        provider: crate::provider(),
         short_code: Some(native_id.as_str().into()),
         native_id: native_id.into(),
         name: name.unwrap_or_default(),

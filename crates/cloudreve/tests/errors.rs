@@ -20,7 +20,7 @@ async fn list_err(
     sim.faults().inject("list", f, Some(1));
     let e = p.list_page(None, &ctx()).await.expect_err("fault");
     assert_eq!(e.account(), Some("hq"));
-    assert_eq!(e.provider(), Some(unishare_core::Provider::Cloudreve));
+    assert_eq!(e.provider(), Some(unishare_cloudreve::provider()));
     assert_eq!(e.operation(), Some("list"));
     e
 }

@@ -32,7 +32,7 @@ async fn apifox_list_example_maps_verbatim() {
     let a = &page.shares[0];
     assert_eq!(a.id.as_str(), "hq:g2guA");
     assert_eq!(a.account, "hq");
-    assert_eq!(a.provider, unishare_core::Provider::Cloudreve);
+    assert_eq!(a.provider, unishare_cloudreve::provider());
     assert_eq!(a.native_id, "g2guA");
     assert_eq!(a.short_code.as_deref(), Some("g2guA"));
     assert_eq!(a.name, "Inspirations");

@@ -354,7 +354,7 @@ mod tests {
     fn display_is_one_line_with_context() {
         let e = Error::upstream_protocol("unexpected code 777: boom")
             .with_account("hq")
-            .with_provider(Provider::Cloudreve)
+            .with_provider(Provider::named("cloudreve"))
             .with_operation("list")
             .with_vendor_code("777");
         let s = e.to_string();

@@ -17,6 +17,8 @@
 //! - [`client`] (feature `http`, on by default), the shared HTTP client built on that policy:
 //!   sending under the call policy, `Retry-After`, transport errors, body limits, token caching
 //!   with single-flight renewal.
+//! - [`registry`], how a vendor crate plugs in ([`registry::VendorKind`], one list in the
+//!   gateway), and [`settings`], the account settings tables it reads (secrets resolved).
 #![deny(missing_docs)]
 
 pub mod capabilities;
@@ -30,9 +32,11 @@ pub mod model;
 pub mod paging;
 pub mod provider;
 pub mod refresh;
+pub mod registry;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod settings;
 pub mod upstream;
 pub mod vendor;
 
@@ -47,9 +51,11 @@ pub use model::{
     SourceKind, Stats,
 };
 pub use provider::{CallContext, ShareProvider};
+pub use registry::{AccountInput, AccountSettings, Registered, Vendor, VendorKind, VendorSettings};
 pub use request::{
     CreateShare, Page, PageCursor, Patch, PermissionsInput, RevokeOutcome, SkippedRecord,
     SourceInput, UpdateShare,
 };
 pub use secret::Secret;
+pub use settings::SettingError;
 pub use vendor::{VendorFields, VendorFieldsBuilder, VendorInterner};

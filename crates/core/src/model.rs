@@ -14,31 +14,123 @@ use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-/// Which vendor an account talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    /// Cloudreve v4 (community or Pro).
-    Cloudreve,
-    /// Huawei KooDrive OpenAPI.
-    Koodrive,
-    /// Nextcloud or ownCloud 10 (OCS Share API).
-    Nextcloud,
-}
+/// Which vendor an account talks to: the vendor's registered name, as written in an account's
+/// `provider` key and in JSON (`"provider": "…"`). Each vendor crate declares its own
+/// ([`crate::registry::VendorKind::NAME`]); the gateway's vendor list says which exist.
+///
+/// One byte (an index into the process-wide table of names), so that a stored share stays
+/// as small as with a closed enum (`docs/memory.md`). Names compare, hash and sort as their
+/// strings.
+#[derive(Clone, Copy)]
+pub struct Provider(u8);
+
+/// Slots in the table of provider names.
+const NAME_SLOTS: usize = 256;
+
+/// Most distinct names [`Provider::intern`] adds from run-time input (a deserialized share);
+/// the other slots are kept for the names vendor crates declare.
+pub const MAX_INTERNED_PROVIDERS: usize = 64;
+
+static NAMES: [std::sync::OnceLock<&'static str>; NAME_SLOTS] =
+    [const { std::sync::OnceLock::new() }; NAME_SLOTS];
+
+/// (names registered, of which from run-time input).
+static REGISTERED: std::sync::Mutex<(usize, usize)> = std::sync::Mutex::new((0, 0));
 
 impl Provider {
-    /// The provider's name as used in JSON and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Cloudreve => "cloudreve",
-            Provider::Koodrive => "koodrive",
-            Provider::Nextcloud => "nextcloud",
+    /// The provider named `name`, a vendor's declared name (lower-case ASCII letters, digits,
+    /// `_` or `-`). Vendor crates call it once ([`crate::registry::Registered`] keeps the
+    /// result); it panics only past 192 distinct declared names, a build with that many vendor
+    /// crates.
+    pub fn named(name: &'static str) -> Provider {
+        match Provider::register(name, || name, false) {
+            Ok(p) => p,
+            Err(e) => panic!("provider {name:?}: {}", e.message()),
         }
     }
 
-    /// Every provider, in a stable order.
-    pub const ALL: [Provider; 3] = [Provider::Cloudreve, Provider::Koodrive, Provider::Nextcloud];
+    /// The provider's name as used in JSON and config.
+    pub fn as_str(self) -> &'static str {
+        NAMES[usize::from(self.0)]
+            .get()
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The provider named `name`, for a name read at run time (a deserialized [`Share`]). Each
+    /// distinct name is stored once for the life of the process; at most
+    /// [`MAX_INTERNED_PROVIDERS`] names are added this way, so that input cannot grow the table
+    /// without bound.
+    pub fn intern(name: &str) -> crate::Result<Provider> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(crate::Error::invalid_request(
+                "a provider name is 1 to 64 lower-case letters, digits, '_' or '-'",
+            ));
+        }
+        Provider::register(name, || Box::leak(name.to_owned().into_boxed_str()), true)
+    }
+
+    fn register(
+        name: &str,
+        stored: impl FnOnce() -> &'static str,
+        runtime: bool,
+    ) -> crate::Result<Provider> {
+        let mut count = REGISTERED.lock().unwrap_or_else(|p| p.into_inner());
+        let (all, from_input) = *count;
+        if let Some(i) = (0..all).find(|&i| NAMES[i].get().is_some_and(|n| *n == name)) {
+            return Ok(Provider(i as u8));
+        }
+        let full = match runtime {
+            true => from_input >= MAX_INTERNED_PROVIDERS,
+            false => all - from_input >= NAME_SLOTS - MAX_INTERNED_PROVIDERS,
+        };
+        if full || all >= NAME_SLOTS {
+            return Err(crate::Error::invalid_request(
+                "too many distinct provider names",
+            ));
+        }
+        let _ = NAMES[all].set(stored());
+        *count = (all + 1, from_input + usize::from(runtime));
+        Ok(Provider(all as u8))
+    }
+}
+
+impl PartialEq for Provider {
+    fn eq(&self, other: &Self) -> bool {
+        // One slot per distinct name.
+        self.0 == other.0
+    }
+}
+
+impl Eq for Provider {}
+
+impl std::hash::Hash for Provider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl PartialOrd for Provider {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Provider {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Provider").field(&self.as_str()).finish()
+    }
 }
 
 impl std::fmt::Display for Provider {
@@ -47,19 +139,33 @@ impl std::fmt::Display for Provider {
     }
 }
 
-impl std::str::FromStr for Provider {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "cloudreve" => Ok(Provider::Cloudreve),
-            "koodrive" => Ok(Provider::Koodrive),
-            "nextcloud" => Ok(Provider::Nextcloud),
-            other => Err(crate::Error::invalid_request(format!(
-                "unknown provider {other:?}: expected \"cloudreve\", \"koodrive\" or \"nextcloud\""
-            ))),
-        }
+impl Serialize for Provider {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = CompactString::deserialize(deserializer)?;
+        Provider::intern(&name).map_err(|e| serde::de::Error::custom(e.message()))
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::PartialSchema for Provider {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "The vendor's name, as in the account's `provider` key.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::ToSchema for Provider {}
 
 /// Normalized state of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -419,7 +525,7 @@ mod tests {
         Share {
             id: ShareId::new(&account, "g2guA").unwrap(),
             account: "hq".into(),
-            provider: Provider::Cloudreve,
+            provider: Provider::named("cloudreve"),
             native_id: "g2guA".into(),
             name: "Inspirations".into(),
             url: "http://localhost:5173/s/g2guA".into(),
@@ -451,6 +557,25 @@ mod tests {
             comment: None,
             vendor: json!({"price": 20}).as_object().unwrap().clone().into(),
         }
+    }
+
+    #[test]
+    fn providers_are_names_stored_once() {
+        let a = Provider::named("zeta-vendor");
+        let b = Provider::intern("zeta-vendor").unwrap();
+        let c = Provider::named("alpha-vendor");
+        assert_eq!(a, b);
+        assert_eq!(std::mem::size_of::<Provider>(), 1);
+        assert!(c < a, "ordered by name, not by registration");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"zeta-vendor\"");
+        let back: Provider = serde_json::from_str("\"alpha-vendor\"").unwrap();
+        assert_eq!((back, back.as_str()), (c, "alpha-vendor"));
+        assert_eq!(
+            format!("{a} {a:?}"),
+            "zeta-vendor Provider(\"zeta-vendor\")"
+        );
+        assert!(Provider::intern("Not A Name").is_err());
+        assert!(serde_json::from_str::<Provider>("\"\"").is_err());
     }
 
     #[test]

@@ -62,7 +62,7 @@ mod tests {
         Share {
             id: ShareId::new(&account, native_id).expect("id"),
             account: account.as_str().into(),
-            provider: Provider::Koodrive,
+            provider: Provider::named("koodrive"),
             native_id: native_id.into(),
             name: "Q4".into(),
             url: "https://k.example/s/x".into(),

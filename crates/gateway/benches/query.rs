@@ -54,10 +54,12 @@ fn time(rng: &mut StdRng) -> DateTime<Utc> {
 }
 
 fn share(rng: &mut StdRng, account: &AccountName, provider: Provider, n: usize) -> Share {
-    let native = match provider {
-        Provider::Cloudreve => format!("c{n:07x}"),
-        Provider::Koodrive => format!("15050842{:011}", n),
-        Provider::Nextcloud => n.to_string(),
+    let native = if provider == unishare_cloudreve::provider() {
+        format!("c{n:07x}")
+    } else if provider == unishare_koodrive::provider() {
+        format!("15050842{:011}", n)
+    } else {
+        n.to_string()
     };
     let mut vendor = Map::new();
     vendor.insert("scope".into(), json!(1));
@@ -110,9 +112,9 @@ fn snapshots(total: usize) -> Vec<Arc<Snapshot>> {
         .map(|a| {
             let account = AccountName::new(format!("acct{a}")).expect("account");
             let provider = if a % 2 == 0 {
-                Provider::Cloudreve
+                unishare_cloudreve::provider()
             } else {
-                Provider::Koodrive
+                unishare_koodrive::provider()
             };
             let shares = (0..total / 4)
                 .map(|n| Arc::new(share(&mut rng, &account, provider, n)))
@@ -265,7 +267,7 @@ fn bench_snapshot_build(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(9);
     let account = AccountName::new("hq").expect("account");
     let shares: Vec<Arc<Share>> = (0..50_000)
-        .map(|n| Arc::new(share(&mut rng, &account, Provider::Cloudreve, n)))
+        .map(|n| Arc::new(share(&mut rng, &account, unishare_cloudreve::provider(), n)))
         .collect();
     let mut g = c.benchmark_group("snapshot");
     g.sample_size(20)
@@ -278,7 +280,7 @@ fn bench_snapshot_build(c: &mut Criterion) {
             |shares| {
                 Snapshot::build(
                     account.clone(),
-                    Provider::Cloudreve,
+                    unishare_cloudreve::provider(),
                     shares,
                     Instant::now(),
                     Utc::now(),

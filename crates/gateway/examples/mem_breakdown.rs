@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use unishare_core::{AccountName, Provider, Share, VendorInterner};
+use unishare_core::{AccountName, Share, VendorInterner};
 use unishare_gateway::snapshot::Snapshot;
 use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
 use unishare_testkit::koodrive::{KooDriveSim, KooDriveSimConfig};
@@ -189,11 +189,11 @@ fn main() {
         std::mem::size_of::<Share>()
     );
     for (label, provider, pages) in [
-        ("cloudreve", Provider::Cloudreve, &crp),
-        ("koodrive", Provider::Koodrive, &kdp),
+        ("cloudreve", unishare_cloudreve::provider(), &crp),
+        ("koodrive", unishare_koodrive::provider(), &kdp),
     ] {
         let b = live();
-        let shares = if provider == Provider::Cloudreve {
+        let shares = if provider == unishare_cloudreve::provider() {
             map_cloudreve(pages)
         } else {
             map_koodrive(pages)

@@ -8,16 +8,12 @@ use crate::limits::KeyLimits;
 use crate::problem::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use unishare_core::{Error, ErrorKind};
 
-/// SHA-256 of a key.
-pub fn sha256(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
-}
+pub use crate::config_keys::sha256;
 
 /// Who is calling: built once per configured key (and once for the anonymous caller of a
 /// key-less server), then shared, so that authenticating a request allocates nothing.

@@ -1,11 +1,17 @@
 //! `[[api_keys]]`: the section as written, the validated key, and the validation (a key is
 //! given as SHA-256 hex or as a secret, inline, from the environment or a file).
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use crate::secrets::{take_secret, AuthTable};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+
+/// SHA-256 of a key (the form keys are held and compared in).
+pub fn sha256(key: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(key.as_bytes()).into()
+}
 
 /// `[[api_keys]]` as written.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -111,7 +117,7 @@ pub(crate) fn validate(
                 if secret.expose().len() < 16 {
                     return Err(at(&key("key"), "must be at least 16 characters".into()));
                 }
-                crate::auth::sha256(secret.expose())
+                sha256(secret.expose())
             }
             _ => {
                 return Err(at(

@@ -59,7 +59,7 @@ mod tests {
     #[async_trait::async_trait]
     impl ShareProvider for Counts {
         fn provider(&self) -> Provider {
-            Provider::Koodrive
+            unishare_koodrive::provider()
         }
         fn account(&self) -> &AccountName {
             &self.name

@@ -22,6 +22,7 @@ pub mod crawl_check;
 pub mod cursor;
 pub mod dashboard;
 pub mod demo;
+pub mod duration_str;
 pub mod entry;
 pub mod export;
 pub mod keep_alive;

@@ -3,7 +3,8 @@
 //! connections are accepted (`listener.rs`); the in-flight cap where requests enter
 //! (`request_id.rs`).
 
-use crate::config::{duration_str, ConfigError};
+use crate::config_error::ConfigError;
+use crate::duration_str;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU32;
 use std::sync::Arc;

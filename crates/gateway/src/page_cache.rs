@@ -226,7 +226,7 @@ mod tests {
     use crate::snapshot::Snapshot;
     use std::time::Instant;
     use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
-    use unishare_core::{AccountName, Error, Provider, Secret};
+    use unishare_core::{AccountName, Error, Secret};
 
     fn account() -> Arc<Account> {
         let config = CloudreveConfig::new(
@@ -252,7 +252,7 @@ mod tests {
     fn read(state: SyncState) -> AccountRead {
         let snapshot = Snapshot::build(
             AccountName::new("hq").expect("name"),
-            Provider::Cloudreve,
+            unishare_cloudreve::provider(),
             Vec::new(),
             Instant::now(),
             chrono::Utc::now(),

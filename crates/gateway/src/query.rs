@@ -70,9 +70,11 @@ impl Filter {
                 self.accounts.push(v.to_owned());
             }
             "provider" => {
-                let p = v.parse().map_err(|_| {
+                let p = crate::vendors::find(v).map(|p| p.name()).ok_or_else(|| {
+                    let names: Vec<&str> = crate::vendors::names().collect();
                     bad(format!(
-                        "provider must be one of cloudreve, koodrive, nextcloud (got {v:?})"
+                        "provider must be one of {} (got {v:?})",
+                        names.join(", ")
                     ))
                 })?;
                 once(&mut self.provider, k, p)?;

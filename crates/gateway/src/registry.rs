@@ -1,14 +1,12 @@
 //! Builds one `Arc<dyn ShareProvider>` per configured account, each with its own upstream call
 //! policy (retry budget, circuit breaker, concurrency and rate limits: `unishare_core::retry`).
 
-use crate::config::{AccountAuth, AccountConfig, UpstreamSection};
+use crate::config::{AccountConfig, UpstreamSection};
 use std::sync::Arc;
 use std::time::Duration;
-use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
+use unishare_core::registry::AccountSettings;
 use unishare_core::retry::{BreakerConfig, RetryPolicy};
-use unishare_core::{Error, Provider, ShareProvider};
-use unishare_koodrive::{KooDriveAuth, KooDriveConfig, KooDriveProvider};
-use unishare_nextcloud::{NextcloudAuth, NextcloudConfig, NextcloudProvider};
+use unishare_core::{Error, ShareProvider};
 
 /// The upstream call policy of one account, from `[upstream]` and the account's limits. All
 /// attempts of one call end before `request_timeout` (less a margin for the answer), so that a
@@ -35,124 +33,23 @@ pub fn policy(
 /// Time kept between the end of the last vendor attempt and the request timeout.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
 
-/// The provider of one account and a handle on its call policy (a clone sharing the breaker,
-/// limiter, budget and stats the provider uses), for `/v1/accounts`.
+/// The provider of one account, built by its vendor (from the vendor list, `vendors.rs`), and
+/// a handle on its call policy (a clone sharing the breaker, limiter, budget and stats the
+/// provider uses), for `/v1/accounts`.
 pub fn build(
     account: &AccountConfig,
     upstream: &UpstreamSection,
     request_timeout: Duration,
 ) -> Result<(Arc<dyn ShareProvider>, RetryPolicy), Error> {
     let policy = policy(account, upstream, request_timeout);
-    let page_size = account.page_size.unwrap_or(100);
-    let provider: Arc<dyn ShareProvider> = match (&account.auth, account.provider) {
-        (AccountAuth::CloudrevePassword { email, password }, Provider::Cloudreve) => {
-            Arc::new(CloudreveProvider::new(CloudreveConfig {
-                account: account.name.clone(),
-                base_url: account.base_url.clone(),
-                auth: CloudreveAuth::Password {
-                    email: email.clone(),
-                    password: password.clone(),
-                },
-                policy: policy.clone(),
-                page_size: page_size.max(10),
-                inventory: account.inventory,
-            })?)
-        }
-        (AccountAuth::CloudreveToken { refresh_token }, Provider::Cloudreve) => {
-            Arc::new(CloudreveProvider::new(CloudreveConfig {
-                account: account.name.clone(),
-                base_url: account.base_url.clone(),
-                auth: CloudreveAuth::Token {
-                    refresh_token: refresh_token.clone(),
-                },
-                policy: policy.clone(),
-                page_size: page_size.max(10),
-                inventory: account.inventory,
-            })?)
-        }
-        (
-            AccountAuth::CloudreveOAuth {
-                client_id,
-                client_secret,
-                refresh_token,
-                persist_to,
-            },
-            Provider::Cloudreve,
-        ) => Arc::new(CloudreveProvider::new(CloudreveConfig {
-            account: account.name.clone(),
-            base_url: account.base_url.clone(),
-            auth: CloudreveAuth::OAuth {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-                refresh_token: refresh_token.clone(),
-                persist_to: persist_to.clone(),
-            },
-            policy: policy.clone(),
-            page_size: page_size.max(10),
-            inventory: account.inventory,
-        })?),
-        (
-            AccountAuth::KooDriveApp {
-                app_id,
-                app_secret,
-                user_id,
-                agent_name,
-            },
-            Provider::Koodrive,
-        ) => Arc::new(KooDriveProvider::new(KooDriveConfig {
-            account: account.name.clone(),
-            base_url: account.base_url.clone(),
-            auth: KooDriveAuth::App {
-                app_id: app_id.clone(),
-                app_secret: app_secret.clone(),
-                user_id: user_id.clone(),
-            },
-            policy: policy.clone(),
-            page_size,
-            agent_name: agent_name.clone(),
-        })?),
-        (
-            AccountAuth::KooDriveToken {
-                token,
-                session_id,
-                agent_name,
-            },
-            Provider::Koodrive,
-        ) => Arc::new(KooDriveProvider::new(KooDriveConfig {
-            account: account.name.clone(),
-            base_url: account.base_url.clone(),
-            auth: KooDriveAuth::Token {
-                token: token.clone(),
-                session_id: session_id.clone(),
-            },
-            policy: policy.clone(),
-            page_size,
-            agent_name: agent_name.clone(),
-        })?),
-        (
-            AccountAuth::NextcloudAppPassword {
-                user,
-                app_password,
-                zone,
-            },
-            Provider::Nextcloud,
-        ) => Arc::new(NextcloudProvider::new(NextcloudConfig {
-            account: account.name.clone(),
-            base_url: account.base_url.clone(),
-            auth: NextcloudAuth::AppPassword {
-                user: user.clone(),
-                app_password: app_password.clone(),
-            },
-            zone: *zone,
-            policy: policy.clone(),
-        })?),
-        (_, p) => {
-            return Err(Error::internal(format!(
-                "account {}: auth method does not match provider {p}",
-                account.name
-            )))
-        }
+    let settings = AccountSettings {
+        name: account.name.clone(),
+        base_url: account.base_url.clone(),
+        policy: policy.clone(),
+        page_size: account.page_size,
+        inventory: account.inventory,
     };
+    let provider = account.vendor.build(settings, &account.auth)?;
     Ok((provider, policy))
 }
 

@@ -310,7 +310,7 @@ mod tests {
         Arc::new(Share {
             id: ShareId::new(account, native).expect("id"),
             account: account.as_str().into(),
-            provider: Provider::Koodrive,
+            provider: unishare_koodrive::provider(),
             native_id: native.into(),
             name: native.into(),
             url: "http://x".into(),
@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(sorted, expected);
         let snap = Snapshot::build(
             account,
-            Provider::Koodrive,
+            unishare_koodrive::provider(),
             shares,
             Instant::now(),
             Utc::now(),

@@ -6,7 +6,9 @@
 use figment::Jail;
 use std::path::Path;
 use std::time::Duration;
-use unishare_gateway::config::{AccountAuth, Config};
+use unishare_cloudreve::CloudreveAuth;
+use unishare_gateway::config::Config;
+use unishare_nextcloud::{NextcloudAuth, NextcloudSettings};
 
 const EXAMPLE: &str = include_str!("../../../config/unishare.example.toml");
 
@@ -31,12 +33,11 @@ fn the_example_config_loads_with_its_secrets_from_the_environment() {
         let c = load(jail, EXAMPLE).map_err(figment::Error::from)?;
         assert_eq!(c.accounts.len(), 3);
         assert_eq!(c.api_keys.len(), 2);
-        match &c.accounts[2].auth {
-            AccountAuth::NextcloudAppPassword {
-                user,
-                app_password,
+        match c.accounts[2].auth.downcast_ref::<NextcloudSettings>() {
+            Some(NextcloudSettings {
+                auth: NextcloudAuth::AppPassword { user, app_password },
                 zone,
-            } => {
+            }) => {
                 assert_eq!(user, "ops");
                 assert_eq!(app_password.expose(), "nc-app-password-from-env");
                 assert_eq!(*zone, unishare_nextcloud::ServerZone::UTC);
@@ -45,8 +46,8 @@ fn the_example_config_loads_with_its_secrets_from_the_environment() {
         }
         assert_eq!(c.cache.ttl, Duration::from_secs(30));
         assert_eq!(c.cache.max_stale, Duration::from_secs(600));
-        match &c.accounts[0].auth {
-            AccountAuth::CloudrevePassword { email, password } => {
+        match c.accounts[0].auth.downcast_ref::<CloudreveAuth>() {
+            Some(CloudreveAuth::Password { email, password }) => {
                 assert_eq!(email, "ops@example.com");
                 assert_eq!(password.expose(), "pw-from-env");
             }
@@ -98,8 +99,8 @@ auth = { method = "token", refresh_token_file = "pw.txt" }
 "#,
         )
         .map_err(figment::Error::from)?;
-        match &c.accounts[0].auth {
-            AccountAuth::CloudreveToken { refresh_token } => {
+        match c.accounts[0].auth.downcast_ref::<CloudreveAuth>() {
+            Some(CloudreveAuth::Token { refresh_token }) => {
                 assert_eq!(refresh_token.expose(), "from-a-file")
             }
             other => panic!("unexpected auth {other:?}"),

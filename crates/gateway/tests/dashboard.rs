@@ -10,11 +10,12 @@ use axum::http::{Request, Response};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use unishare_core::Provider;
 use unishare_gateway::dashboard::CSP;
 
 async fn app(keys: bool) -> axum::Router {
-    unishare_gateway::router(fake::state(vec![("hq", Provider::Cloudreve, vec![])], keys).await)
+    unishare_gateway::router(
+        fake::state(vec![("hq", unishare_cloudreve::provider(), vec![])], keys).await,
+    )
 }
 
 async fn get(app: &axum::Router, uri: &str, key: Option<&str>) -> Response<Body> {

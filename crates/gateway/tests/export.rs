@@ -64,12 +64,12 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
         stats: Stats {
             views: (i % 5 != 0).then_some(i as u64 * 7),
             downloads: (i % 4 != 1).then_some(i as u64),
-            saves: (provider == Provider::Koodrive).then_some(i as u64 % 3),
+            saves: (provider == unishare_koodrive::provider()).then_some(i as u64 % 3),
         },
         remaining_downloads: (i % 6 == 0).then_some(i as i64),
         source: Source {
             kind: [SourceKind::File, SourceKind::Folder, SourceKind::Multiple][i % 3],
-            uri: (provider == Provider::Cloudreve)
+            uri: (provider == unishare_cloudreve::provider())
                 .then(|| format!("cloudreve://my/dir, {i}").into()),
             files: (0..i % 3)
                 .map(|f| SourceFile {
@@ -98,15 +98,15 @@ fn share(account: &str, provider: Provider, i: usize) -> Share {
 
 async fn app(keys: bool) -> axum::Router {
     let hq = (0..37)
-        .map(|i| share("hq", Provider::Cloudreve, i))
+        .map(|i| share("hq", unishare_cloudreve::provider(), i))
         .collect();
     let cn = (0..23)
-        .map(|i| share("cn", Provider::Koodrive, i + 100))
+        .map(|i| share("cn", unishare_koodrive::provider(), i + 100))
         .collect();
     let state = fake::state(
         vec![
-            ("hq", Provider::Cloudreve, hq),
-            ("cn", Provider::Koodrive, cn),
+            ("hq", unishare_cloudreve::provider(), hq),
+            ("cn", unishare_koodrive::provider(), cn),
         ],
         keys,
     )

@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use unishare_core::{
-    AccountName, Audience, Permissions, Provider, Share, ShareId, ShareStatus, Source, Stats,
+    AccountName, Audience, Permissions, Share, ShareId, ShareStatus, Source, Stats,
 };
 
 fn vm_rss_kb() -> u64 {
@@ -30,7 +30,7 @@ fn share(account: &str, i: usize) -> Share {
     Share {
         id: ShareId::new(&acc, &native).unwrap(),
         account: account.into(),
-        provider: Provider::Cloudreve,
+        provider: unishare_cloudreve::provider(),
         native_id: native.as_str().into(),
         name: format!("Quarterly report, \"final\" {i}").into(),
         url: format!("https://drive.example.com/s/{native}").into(),
@@ -64,8 +64,8 @@ async fn export_of_100k_shares_streams_in_bounded_memory() {
     let cn = (N / 2..N).map(|i| share("cn", i)).collect();
     let state = fake::state(
         vec![
-            ("hq", Provider::Cloudreve, hq),
-            ("cn", Provider::Cloudreve, cn),
+            ("hq", unishare_cloudreve::provider(), hq),
+            ("cn", unishare_cloudreve::provider(), cn),
         ],
         false,
     )

@@ -11,7 +11,6 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use tower::ServiceExt;
-use unishare_core::Provider;
 use unishare_gateway::app::routes;
 
 fn spec() -> Value {
@@ -19,7 +18,9 @@ fn spec() -> Value {
 }
 
 async fn app() -> axum::Router {
-    unishare_gateway::router(fake::state(vec![("hq", Provider::Cloudreve, vec![])], false).await)
+    unishare_gateway::router(
+        fake::state(vec![("hq", unishare_cloudreve::provider(), vec![])], false).await,
+    )
 }
 
 async fn call(app: &axum::Router, method: &str, uri: &str, body: &str) -> (u16, Value) {
@@ -164,7 +165,7 @@ async fn schemas_match_real_responses() {
         fake::state(
             vec![(
                 "hq",
-                Provider::Cloudreve,
+                unishare_cloudreve::provider(),
                 vec![serde_json::from_value(serde_json::json!({
                     "id": "hq:a1", "account": "hq", "provider": "cloudreve", "native_id": "a1",
                     "name": "n", "url": "http://x/s/a1", "short_code": null, "status": "active",

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 use unishare_core::{
-    AccountName, Audience, Permissions, Provider, Share, ShareId, ShareStatus, Source, Stats,
+    AccountName, Audience, Permissions, Share, ShareId, ShareStatus, Source, Stats,
 };
 use unishare_gateway::cursor::{CursorCodec, CursorPos};
 use unishare_gateway::query::{self, Filter, ListQuery};
@@ -37,9 +37,9 @@ fn make(spec: &Spec) -> Share {
         id: ShareId::new(&account, &native).unwrap(),
         account: account.as_str().into(),
         provider: if spec.account % 2 == 0 {
-            Provider::Cloudreve
+            unishare_cloudreve::provider()
         } else {
-            Provider::Koodrive
+            unishare_koodrive::provider()
         },
         native_id: native.into(),
         name: spec.name.as_str().into(),
@@ -112,9 +112,9 @@ fn snapshots(specs: &[Spec]) -> Vec<Arc<Snapshot>> {
             Arc::new(Snapshot::build(
                 AccountName::new(format!("acc{a}")).unwrap(),
                 if a % 2 == 0 {
-                    Provider::Cloudreve
+                    unishare_cloudreve::provider()
                 } else {
-                    Provider::Koodrive
+                    unishare_koodrive::provider()
                 },
                 shares,
                 Instant::now(),

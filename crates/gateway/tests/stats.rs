@@ -88,7 +88,7 @@ fn fixture() -> Vec<Arc<Snapshot>> {
     vec![
         snap(
             "hq",
-            Provider::Cloudreve,
+            unishare_cloudreve::provider(),
             &[
                 s("h1", Active, Some(true), Some(10), Some(3), Some(1)),
                 s("h2", Active, Some(false), Some(5), Some(0), Some(72)),
@@ -97,7 +97,7 @@ fn fixture() -> Vec<Arc<Snapshot>> {
         ),
         snap(
             "cn",
-            Provider::Koodrive,
+            unishare_koodrive::provider(),
             &[
                 s("k1", Active, Some(true), None, None, Some(8 * 24)),
                 s("k2", SourceDeleted, Some(true), Some(20), None, Some(2)),
@@ -134,8 +134,16 @@ fn totals_match_the_hand_computed_fixture() {
     assert_eq!(
         acc,
         vec![
-            ("hq", Provider::Cloudreve, &t(3, Some(22), 0, Some(5), 0)),
-            ("cn", Provider::Koodrive, &t(3, Some(21), 1, Some(9), 2)),
+            (
+                "hq",
+                unishare_cloudreve::provider(),
+                &t(3, Some(22), 0, Some(5), 0)
+            ),
+            (
+                "cn",
+                unishare_koodrive::provider(),
+                &t(3, Some(21), 1, Some(9), 2)
+            ),
         ]
     );
     let prov: Vec<(Provider, &Totals)> = st
@@ -146,8 +154,14 @@ fn totals_match_the_hand_computed_fixture() {
     assert_eq!(
         prov,
         vec![
-            (Provider::Cloudreve, &t(3, Some(22), 0, Some(5), 0)),
-            (Provider::Koodrive, &t(3, Some(21), 1, Some(9), 2)),
+            (
+                unishare_cloudreve::provider(),
+                &t(3, Some(22), 0, Some(5), 0)
+            ),
+            (
+                unishare_koodrive::provider(),
+                &t(3, Some(21), 1, Some(9), 2)
+            ),
         ]
     );
     let status: Vec<(ShareStatus, &Totals)> =
@@ -217,7 +231,7 @@ fn top_lists_hold_ten_most_first_and_skip_unreported() {
             expires_in_h: None,
         })
         .collect();
-    let snaps = vec![snap("hq", Provider::Cloudreve, &specs)];
+    let snaps = vec![snap("hq", unishare_cloudreve::provider(), &specs)];
     let st = compute(&snaps, &Filter::default(), now());
     assert_eq!(
         ids(&st.top_by_views),
@@ -249,7 +263,7 @@ fn unknown_protection_is_its_own_group_and_matches_neither_filter() {
     };
     let snaps = vec![snap(
         "cn",
-        Provider::Koodrive,
+        unishare_koodrive::provider(),
         &[
             s("u1", None),
             s("u2", None),
@@ -285,7 +299,7 @@ fn created(native: &'static str, at: Option<DateTime<Utc>>) -> Arc<Share> {
         downloads: None,
         expires_in_h: None,
     };
-    let mut s = (*share("hq", Provider::Cloudreve, &spec)).clone();
+    let mut s = (*share("hq", unishare_cloudreve::provider(), &spec)).clone();
     s.created_at = at;
     Arc::new(s)
 }
@@ -305,7 +319,7 @@ fn created_by_month_lists_the_last_24_months_oldest_first() {
     ];
     let snap = Arc::new(Snapshot::build(
         AccountName::new("hq").unwrap(),
-        Provider::Cloudreve,
+        unishare_cloudreve::provider(),
         shares,
         Instant::now(),
         now(),

@@ -22,7 +22,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use unishare_core::client::{site_root, Fresh, HttpClient};
 use unishare_core::retry::{Idempotency, RetryPolicy};
-use unishare_core::{AccountName, CallContext, Error, ErrorKind, Provider, Result, Secret};
+use unishare_core::{AccountName, CallContext, Error, ErrorKind, Result, Secret};
 
 /// The API prefix the adapter adds to the configured base URL.
 pub const API_PREFIX: &str = "/koodrive/ose/v1";
@@ -128,7 +128,7 @@ impl Client {
         let (_, generation) = state.current();
         let trace = trace_id(ctx.request_id.as_deref());
         self.refresh(state, generation, &trace).await.map_err(|e| {
-            e.in_account(self.account.as_str(), Provider::Koodrive)
+            e.in_account(self.account.as_str(), crate::provider())
                 .with_operation("keep_alive")
         })
     }
@@ -160,7 +160,7 @@ impl Client {
                 Checked::Raw(body) => decode_checked::<T>(&body),
             });
         result.map_err(|e| {
-            e.in_account(self.account.as_str(), Provider::Koodrive)
+            e.in_account(self.account.as_str(), crate::provider())
                 .with_operation(call.op)
         })
     }

@@ -60,8 +60,10 @@ impl fmt::Debug for KooDriveConfig {
     }
 }
 
-/// How a KooDrive account authenticates (vendor doc §6).
-#[derive(Clone)]
+/// How a KooDrive account authenticates (vendor doc §6): the account's `auth` table (less
+/// `agent_name`, which every method shares), deserialized by `register.rs`.
+#[derive(Clone, serde::Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum KooDriveAuth {
     /// App authentication: every request is signed with HMAC-SHA256 (§6.2).
     App {

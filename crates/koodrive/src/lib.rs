@@ -11,7 +11,8 @@
 //! - [`error`]: the one function mapping vendor errors into kinds;
 //! - [`dto`]: wire types under the vendor's field names; [`mapping`]: records → [`unishare_core::Share`];
 //! - [`trace`]: the 58-character `X-Traceid`;
-//! - [`provider`]: the provider itself, [`KooDriveProvider`].
+//! - [`provider`]: the provider itself, [`KooDriveProvider`];
+//! - [`register`]: the registration the gateway's vendor list holds, [`VENDOR`].
 //!
 //! Facts the vendor documentation leaves open, and how this crate hedges them, are listed in
 //! the crate README.
@@ -25,8 +26,10 @@ pub mod error;
 pub mod mapping;
 pub mod native_id;
 pub mod provider;
+pub mod register;
 pub mod sign;
 pub mod trace;
 
 pub use config::{KooDriveAuth, KooDriveConfig};
 pub use provider::{KooDriveProvider, CAPABILITIES, CARRIER_CAPABILITIES};
+pub use register::{provider, KooDrive, KooDriveSettings, NAME, VENDOR};

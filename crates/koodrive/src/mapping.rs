@@ -7,8 +7,8 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use unishare_core::lenient::Code;
 use unishare_core::{
-    AccountName, Audience, Page, PageCursor, Permissions, Provider, Secret, Share, ShareId,
-    ShareStatus, SkippedRecord, Source, SourceFile, SourceKind, Stats, VendorFieldsBuilder,
+    AccountName, Audience, Page, PageCursor, Permissions, Secret, Share, ShareId, ShareStatus,
+    SkippedRecord, Source, SourceFile, SourceKind, Stats, VendorFieldsBuilder,
 };
 
 /// Maps one raw record; `Err` carries the reason and whatever id could be read.
@@ -118,7 +118,7 @@ pub fn map_link(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: Provider::Koodrive,
+        provider: crate::provider(),
         native_id,
         name,
         url: url.into(),

@@ -147,7 +147,7 @@ impl KooDriveProvider {
             config.policy.clone(),
             config.agent_name.as_deref(),
         )
-        .map_err(|e| e.in_account(config.account.as_str(), Provider::Koodrive))?;
+        .map_err(|e| e.in_account(config.account.as_str(), crate::provider()))?;
         Ok(KooDriveProvider {
             capabilities: if config.is_carrier() {
                 CARRIER_CAPABILITIES
@@ -163,7 +163,7 @@ impl KooDriveProvider {
     }
 
     fn ctx_err(&self, e: Error, op: &'static str) -> Error {
-        e.in_account(self.account.as_str(), Provider::Koodrive)
+        e.in_account(self.account.as_str(), crate::provider())
             .with_operation(op)
     }
 
@@ -285,7 +285,7 @@ fn audience_ids(vendor: &Map<String, Value>) -> Result<AudienceIds> {
 #[async_trait]
 impl ShareProvider for KooDriveProvider {
     fn provider(&self) -> Provider {
-        Provider::Koodrive
+        crate::provider()
     }
 
     fn keep_alive_interval(&self) -> Option<std::time::Duration> {

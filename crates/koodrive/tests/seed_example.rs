@@ -5,9 +5,7 @@ mod common;
 
 use common::{provider, sim, Method};
 use serde_json::json;
-use unishare_core::{
-    Audience, CallContext, PageCursor, Provider, ShareProvider, ShareStatus, SourceKind,
-};
+use unishare_core::{Audience, CallContext, PageCursor, ShareProvider, ShareStatus, SourceKind};
 use unishare_testkit::koodrive::vendor_faults::ok_body;
 
 const EXAMPLE: &str = r#"{ "code" : "string", "msg" : "string", "nextCursor" : "string", "shareLinks" : [ { "shareId" : "string", "shortUrl" : "string", "linkUrl" : "string", "shareTime" : "2024-06-03T01:58:35.419Z", "scope" : 0, "files" : [ { "id" : "string", "fileName" : "string", "fileType" : "string", "mimeType" : "string", "size" : 0, "parentFolder" : [ "string" ], "fileSuffix" : "string", "containers" : [ "string" ] } ], "displayName" : "string", "permission" : { "preview" : true, "edit" : true, "download" : true }, "extractCode" : "string", "expireTime" : "2024-06-03T01:58:35.419Z", "status" : 0, "comment" : "string", "viewCnt" : 0, "downloadCnt" : 0, "saveCnt" : 0, "containerId" : "string", "containerName" : "string" } ] }"#;
@@ -29,7 +27,7 @@ async fn documented_example_response_maps_verbatim() {
     let s = &page.shares[0];
     assert_eq!(s.id.as_str(), "cn:string");
     assert_eq!(s.account, "cn");
-    assert_eq!(s.provider, Provider::Koodrive);
+    assert_eq!(s.provider, unishare_koodrive::provider());
     assert_eq!(s.native_id, "string");
     assert_eq!(s.name, "string");
     assert_eq!(s.url, "string");

@@ -10,7 +10,7 @@ use reqwest::{Method, RequestBuilder};
 use std::time::Duration;
 use unishare_core::client::{site_root, HttpClient};
 use unishare_core::retry::{Idempotency, RetryPolicy};
-use unishare_core::{AccountName, Error, Provider, Result};
+use unishare_core::{AccountName, Error, Result};
 
 /// The API prefix the adapter adds to the configured server root.
 pub const API_PREFIX: &str = "/ocs/v2.php/apps/files_sharing/api/v1";
@@ -86,7 +86,7 @@ impl Client {
             )
             .await
             .map_err(|e| {
-                e.in_account(self.account.as_str(), Provider::Nextcloud)
+                e.in_account(self.account.as_str(), crate::provider())
                     .with_operation(call.op)
             })
     }

@@ -48,8 +48,10 @@ impl fmt::Debug for NextcloudConfig {
     }
 }
 
-/// How a Nextcloud account authenticates.
-#[derive(Clone)]
+/// How a Nextcloud account authenticates: the account's `auth` table, deserialized by
+/// `register.rs`.
+#[derive(Clone, serde::Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NextcloudAuth {
     /// HTTP basic auth with a login name and an app password (Settings → Security → Devices &
     /// sessions). The account password works too where the server allows it, but an app

@@ -13,7 +13,8 @@
 //! - [`dto`]: a share record under the server's field names (`formatShare`);
 //!   [`mapping`]: records → [`unishare_core::Share`];
 //! - [`client`]: HTTP transport (basic auth, `OCS-APIRequest: true`, JSON asked for);
-//! - [`provider`]: the provider itself, [`NextcloudProvider`].
+//! - [`provider`]: the provider itself, [`NextcloudProvider`];
+//! - [`register`]: the registration the gateway's vendor list holds, [`VENDOR`].
 //!
 //! What the server's source settles, what it leaves open, and how this crate hedges it, are in
 //! `docs/vendors/nextcloud.md` and the crate README.
@@ -26,6 +27,8 @@ pub mod error;
 pub mod mapping;
 pub mod ocs;
 pub mod provider;
+pub mod register;
 
 pub use config::{NextcloudAuth, NextcloudConfig, ServerZone};
 pub use provider::{NextcloudProvider, CAPABILITIES};
+pub use register::{provider, Nextcloud, NextcloudSettings, NAME, VENDOR};

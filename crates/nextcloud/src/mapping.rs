@@ -10,8 +10,8 @@ use crate::dto::{perm, OcsShare, SHARE_TYPE_LINK};
 use chrono::{DateTime, NaiveDate, Utc};
 use compact_str::CompactString;
 use unishare_core::{
-    AccountName, Audience, Owner, Permissions, Provider, Share, ShareId, ShareStatus,
-    SkippedRecord, Source, SourceFile, SourceKind, Stats, VendorFieldsBuilder,
+    AccountName, Audience, Owner, Permissions, Share, ShareId, ShareStatus, SkippedRecord, Source,
+    SourceFile, SourceKind, Stats, VendorFieldsBuilder,
 };
 
 /// What one record of the list is.
@@ -125,7 +125,7 @@ fn map_link(
     Ok(Share {
         id,
         account: account.as_str().into(),
-        provider: Provider::Nextcloud,
+        provider: crate::provider(),
         native_id,
         name,
         url,

@@ -131,7 +131,7 @@ impl NextcloudProvider {
 #[async_trait]
 impl ShareProvider for NextcloudProvider {
     fn provider(&self) -> Provider {
-        Provider::Nextcloud
+        crate::provider()
     }
 
     fn account(&self) -> &AccountName {

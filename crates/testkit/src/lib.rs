@@ -5,7 +5,8 @@
 //! - [`cloudreve`], [`koodrive`] and [`nextcloud`]: in-process simulators of each vendor's share API, faithful
 //!   to `shared/vendors/` (shapes, codes, quirks), seedable, with request counters;
 //! - [`faults`]: per-route fault injection and request counters used by both simulators;
-//! - [`behavior`]: the provider behavior suite, run against every `ShareProvider`.
+//! - [`behavior`]: the provider behavior suite, run against every `ShareProvider`;
+//! - [`sims`]: the one list of simulators (one per vendor) the demo, tests and benches iterate.
 #![deny(missing_docs)]
 
 pub mod behavior;
@@ -15,3 +16,4 @@ pub mod koodrive;
 pub mod live;
 pub mod nextcloud;
 mod serve;
+pub mod sims;

@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 use unishare_core::retry::Idempotency;
 use unishare_core::{
     Audience, CallContext, CreateShare, Error, ErrorKind, Inventory, Owner, Patch, Permissions,
-    Provider, Secret, Share, ShareId, ShareStatus, Source, SourceInput, SourceKind, Stats,
-    UpdateShare, VendorFieldsBuilder,
+    Secret, Share, ShareId, ShareStatus, Source, SourceInput, SourceKind, Stats, UpdateShare,
+    VendorFieldsBuilder,
 };
 
 impl CloudreveProvider {
@@ -222,7 +222,7 @@ impl CloudreveProvider {
         Ok(Share {
             id: ShareId::new(&self.account, native_id)?,
             account: self.account.as_str().into(),
-            provider: Provider::Cloudreve,
+            provider: crate::provider(),
             native_id: native_id.into(),
             name: uri
                 .trim_end_matches('/')

@@ -79,7 +79,7 @@ impl CloudreveProvider {
     /// Builds the provider. Fails on an invalid config (page size out of 10..=100, a base URL
     /// that is not an http(s) site root, an empty credential); makes no network call.
     pub fn new(config: CloudreveConfig) -> Result<Self, Error> {
-        let in_account = |e: Error| e.in_account(config.account.as_str(), Provider::Cloudreve);
+        let in_account = |e: Error| e.in_account(config.account.as_str(), crate::provider());
         config.validate().map_err(in_account)?;
         let http = Http::new(config.api_base().map_err(in_account)?).map_err(in_account)?;
         Ok(CloudreveProvider {
@@ -95,7 +95,7 @@ impl CloudreveProvider {
 
     fn context(&self, op: &'static str) -> impl Fn(Error) -> Error + '_ {
         move |e| {
-            e.in_account(self.account.as_str(), Provider::Cloudreve)
+            e.in_account(self.account.as_str(), crate::provider())
                 .with_operation(op)
         }
     }
@@ -202,7 +202,7 @@ impl CloudreveProvider {
 #[async_trait]
 impl ShareProvider for CloudreveProvider {
     fn provider(&self) -> Provider {
-        Provider::Cloudreve
+        crate::provider()
     }
 
     fn account(&self) -> &AccountName {

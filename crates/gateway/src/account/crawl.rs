@@ -246,7 +246,7 @@ mod tests {
     #[async_trait::async_trait]
     impl ShareProvider for PanicsOnce {
         fn provider(&self) -> Provider {
-            Provider::Cloudreve
+            unishare_cloudreve::provider()
         }
         fn account(&self) -> &AccountName {
             &self.name

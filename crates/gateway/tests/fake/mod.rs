@@ -25,11 +25,7 @@ impl ShareProvider for Fake {
         &self.name
     }
     fn capabilities(&self) -> Capabilities {
-        match self.kind {
-            Provider::Cloudreve => unishare_cloudreve::CAPABILITIES,
-            Provider::Koodrive => unishare_koodrive::CAPABILITIES,
-            Provider::Nextcloud => unishare_nextcloud::CAPABILITIES,
-        }
+        unishare_gateway::vendors::capabilities(self.kind).expect("a registered vendor")
     }
     async fn list_page(&self, _: Option<&PageCursor>, _: &CallContext) -> Result<Page, Error> {
         Ok(Page {

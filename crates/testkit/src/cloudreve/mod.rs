@@ -22,6 +22,7 @@
 //! ```
 
 mod admin;
+pub mod entry;
 pub mod fault;
 mod oauth;
 mod render;

@@ -24,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+pub mod entry;
 mod routes;
 mod seed;
 mod store;

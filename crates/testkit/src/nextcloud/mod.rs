@@ -19,6 +19,7 @@
 // test simulator.
 #![allow(clippy::result_large_err)]
 
+pub mod entry;
 mod render;
 mod routes;
 mod store;
