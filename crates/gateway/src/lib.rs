@@ -23,6 +23,7 @@ pub mod cursor;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod index;
 pub mod keep_alive;
 pub mod limits;
 pub mod listener;
@@ -46,6 +47,7 @@ pub mod sort;
 pub mod state;
 pub mod stats;
 pub mod vendors;
+pub mod walk;
 
 pub use app::router;
 pub use config::Config;
