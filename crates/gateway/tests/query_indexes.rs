@@ -424,3 +424,29 @@ fn shares_are_stored_in_exact_creation_order() {
         );
     }
 }
+
+/// The indexes' memory: 4 bytes a share for the expiry rank, plus the bitmaps (about 1 bit a
+/// share per status, audience and protection value at these densities, a run for an owner
+/// who owns everything). Bounded here at 12 bytes a share for 60,000 shares of mixed values
+/// (the figure is in docs/benchmarks.md, run P).
+#[test]
+fn index_memory_per_share_is_small() {
+    let specs: Vec<Spec> = (0..60_000u32)
+        .map(|i| Spec {
+            account: 0,
+            native: i,
+            name: (i % 8) as usize,
+            views: Some(u64::from(i % 97)),
+            created: Some((i64::from(i), 0)),
+            expires: (i % 3 == 0).then_some((i64::from(i * 7 % 60_000), 1)),
+            status: (i.wrapping_mul(2_654_435_761) >> 7) as usize % 4,
+            audience: (i % 5 == 0) as usize,
+            protected: [Some(true), Some(false), None][(i % 3) as usize],
+            owner: Some(0),
+        })
+        .collect();
+    let snap = &snapshots(&specs)[0];
+    let per_share = snap.index.heap_bytes() as f64 / specs.len() as f64;
+    eprintln!("index heap bytes per share: {per_share:.2}");
+    assert!(per_share <= 12.0, "{per_share}");
+}
