@@ -6,7 +6,8 @@
 //! none (a rare word: the first page then has to scan the whole view).
 //!
 //! Same-run baseline: `naive_first_page` filters every share, sorts the matches with the list
-//! order and takes 50 (what an engine without pre-sorted views would do).
+//! order and takes 50 (what an engine without pre-sorted views would do). `total_*`: counts
+//! from the indexes (issue 21), each checked against a plain scan first.
 //!
 //! `cargo bench` runs all sizes; in test mode (`cargo test --all-targets`) only 10k is built
 //! and each bench runs once.
@@ -131,13 +132,28 @@ fn snapshots(total: usize) -> Vec<Arc<Snapshot>> {
         .collect()
 }
 
-/// Every matching share in list order (the reference, and the naive baseline).
+/// Whether `s` passes the per-share filters the benches use, tested on the share itself (a
+/// plain scan, as an engine without indexes would).
+fn plain_match(q: &ListQuery, s: &Share) -> bool {
+    let f = &q.filter;
+    (f.statuses.is_empty() || f.statuses.contains(&s.status))
+        && f.q
+            .as_ref()
+            .is_none_or(|q| s.name.to_lowercase().contains(q.as_str()))
+        && f.created_after
+            .is_none_or(|a| s.created_at.is_some_and(|c| c > a))
+        && f.password_protected
+            .is_none_or(|p| s.password_protected == Some(p))
+}
+
+/// Every matching share in list order by a plain scan (the reference, and the naive baseline).
 fn naive(snaps: &[Arc<Snapshot>], q: &ListQuery) -> Vec<Arc<Share>> {
     let mut all: Vec<Arc<Share>> = Vec::new();
     for s in snaps {
-        for i in q.filter.matching(s) {
-            all.push(Arc::clone(&s.shares[i]));
+        if !q.filter.wants_account(s.account.as_str(), s.provider) {
+            continue;
         }
+        all.extend(s.shares.iter().filter(|s| plain_match(q, s)).cloned());
     }
     all.sort_by(|a, b| cmp_in_order(a, b, q.sort, q.order));
     all
@@ -152,6 +168,27 @@ fn bench_query(c: &mut Criterion) {
     };
     let common = ListQuery::parse(Some("sort=views&order=desc&limit=50&q=report")).expect("q");
     let rare = ListQuery::parse(Some("sort=views&order=desc&limit=50&q=report 4242")).expect("q");
+    // Created times span 2023-11-14 .. 2025-09-10 (`time`); the bound keeps ~60 %.
+    let combined = ListQuery::parse(Some(
+        "provider=cloudreve&status=active&created_after=2024-08-01T00:00:00Z&q=report&sort=views&limit=50",
+    ))
+    .expect("q");
+    let totals: Vec<(&str, ListQuery)> = [
+        ("total_status_active", "status=active"),
+        ("total_created_after", "created_after=2024-08-01T00:00:00Z"),
+        ("total_password_protected", "password_protected=true"),
+        (
+            "total_status_and_created_after",
+            "status=active&status=expired&created_after=2024-08-01T00:00:00Z",
+        ),
+        (
+            "total_combined_provider_status_created_q",
+            "provider=cloudreve&status=active&created_after=2024-08-01T00:00:00Z&q=report",
+        ),
+    ]
+    .into_iter()
+    .map(|(n, raw)| (n, ListQuery::parse(Some(raw)).expect("q")))
+    .collect();
     let codec = CursorCodec::new(b"bench");
     let mut g = c.benchmark_group("query");
     g.sample_size(20)
@@ -220,6 +257,62 @@ fn bench_query(c: &mut Criterion) {
             BenchmarkId::new("total_count_q_common", label),
             &snaps,
             |b, snaps| b.iter(|| query::count(snaps, &common.filter)),
+        );
+        // `total` from the indexes: one filter, then the combined filter of bench/run.sh's
+        // row 1c; each checked against the plain scan first.
+        for (name, q) in &totals {
+            let wanted: Vec<Arc<Snapshot>> = snaps
+                .iter()
+                .filter(|s| q.filter.wants_account(s.account.as_str(), s.provider))
+                .cloned()
+                .collect();
+            assert_eq!(
+                query::count(&wanted, &q.filter),
+                naive(&snaps, q).len(),
+                "{name}"
+            );
+            g.bench_with_input(BenchmarkId::new(*name, label), &wanted, |b, snaps| {
+                b.iter(|| query::count(snaps, &q.filter))
+            });
+        }
+        let wanted: Vec<Arc<Snapshot>> = snaps
+            .iter()
+            .filter(|s| {
+                combined
+                    .filter
+                    .wants_account(s.account.as_str(), s.provider)
+            })
+            .cloned()
+            .collect();
+        let first = query::page(
+            &wanted,
+            &combined.filter,
+            combined.sort,
+            combined.order,
+            50,
+            None,
+        );
+        let reference = naive(&snaps, &combined);
+        assert!(first
+            .shares
+            .iter()
+            .map(|s| &s.id)
+            .eq(reference.iter().take(50).map(|s| &s.id)));
+        g.bench_with_input(
+            BenchmarkId::new("first_page_combined", label),
+            &wanted,
+            |b, snaps| {
+                b.iter(|| {
+                    query::page(
+                        snaps,
+                        &combined.filter,
+                        combined.sort,
+                        combined.order,
+                        50,
+                        None,
+                    )
+                })
+            },
         );
         g.bench_with_input(
             BenchmarkId::new("baseline_naive_first_page_q_common", label),

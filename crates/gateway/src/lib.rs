@@ -25,6 +25,7 @@ pub mod demo;
 pub mod duration_str;
 pub mod entry;
 pub mod export;
+pub mod index;
 pub mod keep_alive;
 pub mod limits;
 pub mod listener;
@@ -49,6 +50,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod vendors;
+pub mod walk;
 
 pub use app::router;
 pub use config::Config;

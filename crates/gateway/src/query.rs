@@ -2,12 +2,12 @@
 //! (per-account pre-sorted views, keyset resume by binary search, k-way merge).
 
 use crate::cursor::CursorPos;
-use crate::snapshot::{Snapshot, View};
+use crate::index::Criteria;
+use crate::snapshot::Snapshot;
 use crate::sort::{KeyValue, Order, SortKey};
+pub use crate::walk::{PageResult, Search, Strategy};
 use chrono::{DateTime, Utc};
-use memchr::memmem;
 use sha2::{Digest, Sha256};
-use std::cmp::Ordering;
 use std::sync::Arc;
 use unishare_core::{Audience, Error, Provider, Share, ShareStatus};
 
@@ -135,47 +135,28 @@ impl Filter {
             && self.provider.is_none_or(|p| p == provider)
     }
 
-    /// Positions of the shares of `snap` that match the per-share filters, in snapshot order
-    /// (the filter is prepared once for the whole walk).
-    pub fn matching<'a>(&'a self, snap: &'a Snapshot) -> impl Iterator<Item = usize> + 'a {
-        let m = Matcher::new(self);
-        let names = m.names(snap);
-        (0..snap.shares.len()).filter(move |&i| m.matches(snap, i, names.as_deref()))
+    /// Positions of the shares of `snap` that match the per-share filters, ascending
+    /// (from the snapshot's indexes, see `docs/query-engine.md`).
+    pub fn matching(&self, snap: &Snapshot) -> impl Iterator<Item = usize> {
+        let positions = crate::walk::positions(snap, &self.search());
+        let all: Vec<u32> = positions.iter().collect();
+        all.into_iter().map(|i| i as usize)
     }
 
-    /// The filters that read the share itself (everything but `q`).
-    fn matches_share(&self, s: &Share) -> bool {
-        if !self.statuses.is_empty() && !self.statuses.contains(&s.status) {
-            return false;
+    /// The per-share filters, as the engine takes them.
+    pub fn search(&self) -> Search<'_> {
+        Search {
+            criteria: Criteria {
+                statuses: &self.statuses,
+                audience: self.audience,
+                protected: self.password_protected,
+                owners: &self.owners,
+                created_after: self.created_after,
+                created_before: self.created_before,
+                expires_before: self.expires_before,
+            },
+            q: self.q.as_deref(),
         }
-        if self.audience.is_some_and(|a| a != s.audience) {
-            return false;
-        }
-        if self
-            .password_protected
-            .is_some_and(|p| s.password_protected != Some(p))
-        {
-            return false;
-        }
-        if let Some(after) = self.created_after {
-            if s.created_at.is_none_or(|c| c <= after) {
-                return false;
-            }
-        }
-        if let Some(before) = self.created_before {
-            if s.created_at.is_none_or(|c| c >= before) {
-                return false;
-            }
-        }
-        if let Some(before) = self.expires_before {
-            if s.expires_at.is_none_or(|e| e >= before) {
-                return false;
-            }
-        }
-        if !self.owners.is_empty() && !self.owners.iter().any(|o| owned_by(s, o)) {
-            return false;
-        }
-        true
     }
 
     /// A canonical text of the filter, for digests.
@@ -203,17 +184,6 @@ impl Filter {
             owners,
         )
     }
-}
-
-/// Whether `owner` (an `owner` filter value) names the share's owner: its e-mail, whatever the
-/// case, or its id exactly.
-fn owned_by(s: &Share, owner: &str) -> bool {
-    s.owner.as_deref().is_some_and(|o| {
-        o.id == owner
-            || o.email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(owner))
-    })
 }
 
 impl ListQuery {
@@ -269,239 +239,6 @@ impl ListQuery {
     }
 }
 
-/// Where a keyset resume starts in `view`: the segments of view positions still to visit, in
-/// list order (`rev` = walk each segment from its end).
-fn segments(
-    snap: &Snapshot,
-    view: &View,
-    key: SortKey,
-    order: Order,
-    after: Option<&CursorPos>,
-) -> [(usize, usize); 2] {
-    let nn = view.non_null;
-    let len = view.order.len();
-    let id_at = |p: usize| snap.shares[view.order[p] as usize].id.as_str();
-    // Ascending (key, id) comparison of view position `p` (non-null part) with the cursor.
-    let cmp_at = |p: usize, ck: &KeyValue<'_>, cid: &str| -> Ordering {
-        let by_key = match (key, ck) {
-            (SortKey::Name, KeyValue::Str(t)) => {
-                snap.shares[view.order[p] as usize].name.as_str().cmp(t)
-            }
-            (SortKey::Name, KeyValue::Int(_)) => Ordering::Greater,
-            (_, KeyValue::Int(n)) => view.ints[p].cmp(n),
-            (_, KeyValue::Str(_)) => Ordering::Less,
-        };
-        by_key.then_with(|| id_at(p).cmp(cid))
-    };
-    match (order, after) {
-        (Order::Asc, None) => [(0, len), (len, len)],
-        (Order::Desc, None) => [(0, nn), (nn, len)],
-        (Order::Asc, Some(c)) => match c.key_value() {
-            Some(ck) => {
-                let start = partition(0, nn, |p| cmp_at(p, &ck, &c.id) != Ordering::Greater);
-                [(start, len), (len, len)]
-            }
-            None => {
-                let start = partition(nn, len, |p| id_at(p) <= c.id.as_str());
-                [(start, len), (len, len)]
-            }
-        },
-        (Order::Desc, Some(c)) => match c.key_value() {
-            Some(ck) => {
-                let end = partition(0, nn, |p| cmp_at(p, &ck, &c.id) == Ordering::Less);
-                [(0, end), (nn, len)]
-            }
-            None => {
-                let end = partition(nn, len, |p| id_at(p) < c.id.as_str());
-                [(nn, end), (len, len)]
-            }
-        },
-    }
-}
-
-/// First position in `lo..hi` where `pred` is false (`pred` true then false over the range).
-fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
-/// The per-share part of a [`Filter`], prepared once per query.
-struct Matcher<'f> {
-    filter: &'f Filter,
-    /// `q`, lower-cased, prepared once per query (memchr's SIMD substring search).
-    needle: Option<memmem::Finder<'f>>,
-    /// Some filter other than `q` reads the share itself.
-    reads_share: bool,
-}
-
-impl<'f> Matcher<'f> {
-    fn new(filter: &'f Filter) -> Matcher<'f> {
-        Matcher {
-            filter,
-            needle: filter.q.as_deref().map(memmem::Finder::new),
-            reads_share: !filter.statuses.is_empty()
-                || filter.audience.is_some()
-                || filter.password_protected.is_some()
-                || filter.created_after.is_some()
-                || filter.created_before.is_some()
-                || filter.expires_before.is_some()
-                || !filter.owners.is_empty(),
-        }
-    }
-
-    /// Whether share `i` matches; `names` is the snapshot's [`LowerNames::containing`] bitset
-    /// for `q` when one was built (else each name is searched).
-    ///
-    /// [`LowerNames::containing`]: crate::snapshot::LowerNames::containing
-    #[inline]
-    fn matches(&self, snap: &Snapshot, i: usize, names: Option<&[u64]>) -> bool {
-        if let Some(n) = &self.needle {
-            let hit = match names {
-                Some(bits) => bits[i / 64] & (1 << (i % 64)) != 0,
-                None => n.find(snap.names_lower.get(i).as_bytes()).is_some(),
-            };
-            if !hit {
-                return false;
-            }
-        }
-        !self.reads_share || self.filter.matches_share(&snap.shares[i])
-    }
-
-    /// The bitset of names matching `q` in `snap` (`None` without `q`).
-    fn names(&self, snap: &Snapshot) -> Option<Vec<u64>> {
-        self.needle.as_ref().map(|n| snap.names_lower.containing(n))
-    }
-
-    /// Positions of `snap` that match, in snapshot order.
-    fn all<'s>(&'s self, snap: &'s Snapshot) -> impl Iterator<Item = usize> + 's {
-        let names = self.names(snap);
-        (0..snap.shares.len()).filter(move |&i| self.matches(snap, i, names.as_deref()))
-    }
-}
-
-/// One account's walk through its view in list order, filtered; `cur` is the view position
-/// of the next matching share (the head of this account in the merge).
-struct Head<'a> {
-    snap: &'a Snapshot,
-    view: &'a View,
-    segs: [(usize, usize); 2],
-    seg: usize,
-    rev: bool,
-    cur: Option<usize>,
-    /// Names searched one by one so far (see [`NAME_SCAN_AFTER`]).
-    searched: usize,
-    /// The `q` bitset of this snapshot, once built.
-    names: Option<Vec<u64>>,
-}
-
-/// A walk that has searched this many names one by one builds the snapshot's `q` bitset
-/// instead: a filter that matches often finds a page within a few hundred names (random
-/// accesses in sort order), one that matches rarely would otherwise touch every name that way.
-const NAME_SCAN_AFTER: usize = 2048;
-
-impl<'a> Head<'a> {
-    fn new(
-        snap: &'a Snapshot,
-        key: SortKey,
-        order: Order,
-        after: Option<&CursorPos>,
-        m: &Matcher<'_>,
-    ) -> Head<'a> {
-        let view = snap.view(key);
-        let mut h = Head {
-            snap,
-            view,
-            segs: segments(snap, view, key, order, after),
-            seg: 0,
-            rev: order == Order::Desc,
-            cur: None,
-            searched: 0,
-            names: None,
-        };
-        h.advance(m);
-        h
-    }
-
-    /// Moves `cur` to the next matching position (or `None`).
-    #[inline]
-    fn advance(&mut self, m: &Matcher<'_>) {
-        let order = &self.view.order;
-        while self.seg < 2 {
-            let (lo, hi) = &mut self.segs[self.seg];
-            while lo < hi {
-                let p = if self.rev {
-                    *hi -= 1;
-                    *hi
-                } else {
-                    *lo += 1;
-                    *lo - 1
-                };
-                if self.names.is_none() && m.needle.is_some() {
-                    self.searched += 1;
-                    if self.searched > NAME_SCAN_AFTER {
-                        self.names = m.names(self.snap);
-                    }
-                }
-                if m.matches(self.snap, order[p] as usize, self.names.as_deref()) {
-                    self.cur = Some(p);
-                    return;
-                }
-            }
-            self.seg += 1;
-        }
-        self.cur = None;
-    }
-
-    fn share(&self, p: usize) -> &'a Arc<Share> {
-        &self.snap.shares[self.view.order[p] as usize]
-    }
-}
-
-/// Compares the heads of two accounts at view positions `pa`, `pb` in list order.
-#[inline]
-fn cmp_heads(
-    a: &Head<'_>,
-    pa: usize,
-    b: &Head<'_>,
-    pb: usize,
-    key: SortKey,
-    order: Order,
-) -> Ordering {
-    let (a_nn, b_nn) = (pa < a.view.non_null, pb < b.view.non_null);
-    let by_key = match (a_nn, b_nn) {
-        (true, false) => return Ordering::Less,
-        (false, true) => return Ordering::Greater,
-        (false, false) => Ordering::Equal,
-        (true, true) => {
-            if key == SortKey::Name {
-                a.share(pa).name.cmp(&b.share(pb).name)
-            } else {
-                a.view.ints[pa].cmp(&b.view.ints[pb])
-            }
-        }
-    };
-    let asc = by_key.then_with(|| a.share(pa).id.as_str().cmp(b.share(pb).id.as_str()));
-    match order {
-        Order::Asc => asc,
-        Order::Desc => asc.reverse(),
-    }
-}
-
-/// One page of results.
-pub struct PageResult {
-    /// The shares of the page, in list order.
-    pub shares: Vec<Arc<Share>>,
-    /// Whether more matching shares follow.
-    pub has_more: bool,
-}
-
 /// Runs a page over the snapshots (already narrowed to the visible, wanted accounts).
 pub fn page(
     snaps: &[Arc<Snapshot>],
@@ -511,49 +248,36 @@ pub fn page(
     limit: usize,
     after: Option<&CursorPos>,
 ) -> PageResult {
-    let m = Matcher::new(filter);
-    let mut heads: Vec<Head<'_>> = snaps
-        .iter()
-        .map(|s| Head::new(s, key, order, after, &m))
-        .collect();
-    let mut out = Vec::with_capacity(limit.min(1024));
-    loop {
-        // Few accounts: a linear scan of the heads beats a heap.
-        let mut best: Option<(usize, usize)> = None;
-        for (h, head) in heads.iter().enumerate() {
-            if let Some(p) = head.cur {
-                let better = match best {
-                    None => true,
-                    Some((bh, bp)) => {
-                        cmp_heads(head, p, &heads[bh], bp, key, order) == Ordering::Less
-                    }
-                };
-                if better {
-                    best = Some((h, p));
-                }
-            }
-        }
-        let Some((h, p)) = best else {
-            return PageResult {
-                shares: out,
-                has_more: false,
-            };
-        };
-        if out.len() == limit {
-            return PageResult {
-                shares: out,
-                has_more: true,
-            };
-        }
-        out.push(Arc::clone(heads[h].share(p)));
-        heads[h].advance(&m);
-    }
+    page_with(
+        snaps,
+        filter,
+        (key, order),
+        limit,
+        after,
+        Strategy::default(),
+    )
 }
 
-/// Number of shares matching `filter` across the snapshots.
+/// [`page`] found in a forced way (tests and benches check every way gives the same page).
+pub fn page_with(
+    snaps: &[Arc<Snapshot>],
+    filter: &Filter,
+    sort: (SortKey, Order),
+    limit: usize,
+    after: Option<&CursorPos>,
+    strategy: Strategy,
+) -> PageResult {
+    crate::walk::page(snaps, &filter.search(), sort, limit, after, strategy)
+}
+
+/// Number of shares matching `filter` across the snapshots (from the indexes).
 pub fn count(snaps: &[Arc<Snapshot>], filter: &Filter) -> usize {
-    let m = Matcher::new(filter);
-    snaps.iter().map(|s| m.all(s).count()).sum()
+    count_with(snaps, filter, Strategy::default())
+}
+
+/// [`count`] found in a forced way.
+pub fn count_with(snaps: &[Arc<Snapshot>], filter: &Filter, strategy: Strategy) -> usize {
+    crate::walk::count(snaps, &filter.search(), strategy)
 }
 
 /// The key value of a share as stored in a cursor.

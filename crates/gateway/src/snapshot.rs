@@ -6,8 +6,11 @@
 //! k-way merge compares integers without touching the shares; lower-cased names live in one
 //! contiguous buffer (`LowerNames`) that the `q` filter scans without a pointer chase per name;
 //! the native-id index is a sorted array of positions (4 bytes a share, no per-share heap
-//! allocation).
+//! allocation). Shares are stored in creation order and carry filter indexes (`index.rs`),
+//! built here, off the request path, each time a snapshot is built or replaced (a crawl, a
+//! write through the gateway).
 
+use crate::index::{self, Index};
 use crate::sort::{KeyValue, SortKey};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -96,6 +99,11 @@ impl LowerNames {
         bits
     }
 
+    /// Bytes of all names together (what [`LowerNames::containing`] scans).
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Number of names.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -164,7 +172,7 @@ pub struct Snapshot {
     pub account: AccountName,
     /// The vendor.
     pub provider: Provider,
-    /// Every share.
+    /// Every share, sorted by creation time (exactly; nulls last; ties on native id).
     pub shares: Vec<Arc<Share>>,
     /// Lower-cased names, for `q`, by position.
     pub names_lower: LowerNames,
@@ -172,6 +180,8 @@ pub struct Snapshot {
     by_native_id: Vec<u32>,
     /// One view per sort key, indexed by [`SortKey::index`].
     pub views: [View; SortKey::COUNT],
+    /// The filter indexes (`index.rs`).
+    pub index: Index,
     /// When the data was read from the vendor (monotonic).
     pub built_at: Instant,
     /// When the data was read from the vendor (wall clock).
@@ -192,7 +202,6 @@ impl Snapshot {
         synced_at: DateTime<Utc>,
         skipped: usize,
     ) -> Snapshot {
-        let names_lower = LowerNames::build(&shares);
         let by_native_id = sort_by_native_id(&shares);
         // Within one account, id order is native-id order (same `{account}:` prefix): the
         // rank of each share in `by_native_id` breaks ties with one integer comparison.
@@ -200,7 +209,29 @@ impl Snapshot {
         for (r, &i) in by_native_id.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
+        // Store the shares in creation order (the `created_*` filters select an interval),
+        // and renumber the native-id index and the ranks to match.
+        let order = index::created_order(&shares, &rank);
+        let mut new_pos = vec![0u32; shares.len()];
+        for (j, &i) in order.iter().enumerate() {
+            new_pos[i as usize] = j as u32;
+        }
+        let rank: Vec<u32> = order.iter().map(|&i| rank[i as usize]).collect();
+        let by_native_id: Vec<u32> = by_native_id.iter().map(|&i| new_pos[i as usize]).collect();
+        let mut slots: Vec<Option<Arc<Share>>> = shares.into_iter().map(Some).collect();
+        let shares: Vec<Arc<Share>> = order
+            .iter()
+            .filter_map(|&i| slots[i as usize].take())
+            .collect();
+        drop((slots, new_pos, order));
+        let names_lower = LowerNames::build(&shares);
         let views = SortKey::ALL.map(|key| build_view(&shares, &rank, &by_native_id, key));
+        let expires = &views[SortKey::ExpiresAt.index()];
+        let index = Index::build(index::Data {
+            shares: &shares,
+            expires_order: &expires.order,
+            expires_ms: &expires.ints,
+        });
         Snapshot {
             account,
             provider,
@@ -208,6 +239,7 @@ impl Snapshot {
             names_lower,
             by_native_id,
             views,
+            index,
             built_at,
             synced_at,
             skipped,
@@ -218,6 +250,16 @@ impl Snapshot {
     /// The view for `key`.
     pub fn view(&self, key: SortKey) -> &View {
         &self.views[key.index()]
+    }
+
+    /// What the filter indexes answer over.
+    pub fn index_data(&self) -> index::Data<'_> {
+        let expires = self.view(SortKey::ExpiresAt);
+        index::Data {
+            shares: &self.shares,
+            expires_order: &expires.order,
+            expires_ms: &expires.ints,
+        }
     }
 
     /// A share by native id.

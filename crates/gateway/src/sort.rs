@@ -117,15 +117,26 @@ pub fn cmp_asc(a: &Share, b: &Share, key: SortKey) -> Ordering {
 
 /// The list order: `asc` is [`cmp_asc`]; `desc` reverses key and id but keeps nulls last.
 pub fn cmp_in_order(a: &Share, b: &Share, key: SortKey, order: Order) -> Ordering {
+    cmp_pairs_in_order(
+        (key.value(a).as_ref(), a.id.as_str()),
+        (key.value(b).as_ref(), b.id.as_str()),
+        order,
+    )
+}
+
+/// The list order of two (key, id) pairs: [`cmp_key_id`] for `asc`; for `desc` key and id
+/// reversed, nulls still last.
+pub fn cmp_pairs_in_order(
+    a: (Option<&KeyValue<'_>>, &str),
+    b: (Option<&KeyValue<'_>>, &str),
+    order: Order,
+) -> Ordering {
     match order {
-        Order::Asc => cmp_asc(a, b, key),
-        Order::Desc => {
-            let (ka, kb) = (key.value(a), key.value(b));
-            match (ka.is_some(), kb.is_some()) {
-                (true, false) => Ordering::Less,
-                (false, true) => Ordering::Greater,
-                _ => cmp_key_id((kb.as_ref(), b.id.as_str()), (ka.as_ref(), a.id.as_str())),
-            }
-        }
+        Order::Asc => cmp_key_id(a, b),
+        Order::Desc => match (a.0.is_some(), b.0.is_some()) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => cmp_key_id(b, a),
+        },
     }
 }
