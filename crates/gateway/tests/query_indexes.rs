@@ -111,9 +111,9 @@ fn account(a: usize) -> AccountName {
 
 fn provider(a: usize) -> Provider {
     if a % 2 == 0 {
-        Provider::Cloudreve
+        unishare_cloudreve::provider()
     } else {
-        Provider::Koodrive
+        unishare_koodrive::provider()
     }
 }
 
