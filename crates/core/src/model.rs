@@ -25,6 +25,8 @@ pub enum Provider {
     Koodrive,
     /// Nextcloud or ownCloud 10 (OCS Share API).
     Nextcloud,
+    /// Seafile (seahub web API v2.1).
+    Seafile,
 }
 
 impl Provider {
@@ -34,11 +36,17 @@ impl Provider {
             Provider::Cloudreve => "cloudreve",
             Provider::Koodrive => "koodrive",
             Provider::Nextcloud => "nextcloud",
+            Provider::Seafile => "seafile",
         }
     }
 
     /// Every provider, in a stable order.
-    pub const ALL: [Provider; 3] = [Provider::Cloudreve, Provider::Koodrive, Provider::Nextcloud];
+    pub const ALL: [Provider; 4] = [
+        Provider::Cloudreve,
+        Provider::Koodrive,
+        Provider::Nextcloud,
+        Provider::Seafile,
+    ];
 }
 
 impl std::fmt::Display for Provider {
@@ -54,8 +62,9 @@ impl std::str::FromStr for Provider {
             "cloudreve" => Ok(Provider::Cloudreve),
             "koodrive" => Ok(Provider::Koodrive),
             "nextcloud" => Ok(Provider::Nextcloud),
+            "seafile" => Ok(Provider::Seafile),
             other => Err(crate::Error::invalid_request(format!(
-                "unknown provider {other:?}: expected \"cloudreve\", \"koodrive\" or \"nextcloud\""
+                "unknown provider {other:?}: expected \"cloudreve\", \"koodrive\", \"nextcloud\" or \"seafile\""
             ))),
         }
     }
