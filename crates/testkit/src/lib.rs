@@ -2,8 +2,9 @@
 //!
 //! Test infrastructure shared by every crate's tests, the benches and `unishare demo`:
 //!
-//! - [`cloudreve`], [`koodrive`] and [`nextcloud`]: in-process simulators of each vendor's share API, faithful
-//!   to `shared/vendors/` (shapes, codes, quirks), seedable, with request counters;
+//! - [`cloudreve`], [`koodrive`], [`nextcloud`] and [`seafile`]: in-process simulators of each
+//!   vendor's share API, faithful to `shared/vendors/` and `docs/vendors/` (shapes, codes,
+//!   quirks), seedable, with request counters;
 //! - [`faults`]: per-route fault injection and request counters used by both simulators;
 //! - [`behavior`]: the provider behavior suite, run against every `ShareProvider`.
 #![deny(missing_docs)]
@@ -14,4 +15,5 @@ pub mod faults;
 pub mod koodrive;
 pub mod live;
 pub mod nextcloud;
+pub mod seafile;
 mod serve;
