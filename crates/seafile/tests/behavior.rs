@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{site_provider, sim, user_provider};
+use common::{sim, site_provider, user_provider};
 use std::sync::Arc;
 use unishare_core::{CreateShare, SourceInput};
 use unishare_testkit::behavior::{run, Fixture};

@@ -10,7 +10,11 @@ use unishare_seafile::error::{is_auth_refusal, map_error};
 use unishare_seafile::mapping::map_link;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn acct() -> AccountName {
@@ -26,7 +30,14 @@ fn user_list(name: &str) -> Vec<Share> {
     list_records(&body)
         .unwrap()
         .into_iter()
-        .map(|raw| map_link(&acct(), serde_json::from_str::<LinkDto>(raw.get()).unwrap(), now()).unwrap())
+        .map(|raw| {
+            map_link(
+                &acct(),
+                serde_json::from_str::<LinkDto>(raw.get()).unwrap(),
+                now(),
+            )
+            .unwrap()
+        })
         .collect()
 }
 
@@ -68,7 +79,10 @@ fn a_list_of_one_is_the_same_share_with_permissions() {
     let shares = user_list("list_v2_list_of_one.json");
     assert_eq!(shares.len(), 1);
     let p = shares[0].permissions;
-    assert_eq!((p.preview, p.download, p.edit), (None, Some(true), Some(false)));
+    assert_eq!(
+        (p.preview, p.download, p.edit),
+        (None, Some(true), Some(false))
+    );
 }
 
 #[test]
@@ -86,7 +100,10 @@ fn expired_and_password_links_of_the_current_list() {
     assert_eq!(folder.stats.views, Some(0));
     assert_eq!(file.status, ShareStatus::Active);
     assert_eq!(file.password_protected, Some(true));
-    assert_eq!(file.password.as_ref().map(|p| p.expose()), Some("Tr1cky-Pass"));
+    assert_eq!(
+        file.password.as_ref().map(|p| p.expose()),
+        Some("Tr1cky-Pass")
+    );
     assert_eq!(file.permissions.download, Some(false));
     assert_eq!(file.created_at, at("2026-02-01T00:15:30Z"));
     // The code is a secret: absent from the plain serialization, present when revealed.
@@ -144,9 +161,22 @@ fn error_bodies_map_to_kinds() {
     assert_eq!(e.kind(), ErrorKind::UpstreamAuth);
     let body = fixture("error_403_not_provided.json");
     assert!(is_auth_refusal(403, &body));
-    assert_eq!(map_error("list", 403, &body, None).kind(), ErrorKind::UpstreamAuth);
-    let e = map_error("list", 429, &fixture("error_429_throttled.json"), Some(Duration::from_secs(7)));
-    assert_eq!(e.kind(), ErrorKind::RateLimited { retry_after: Some(Duration::from_secs(7)) });
+    assert_eq!(
+        map_error("list", 403, &body, None).kind(),
+        ErrorKind::UpstreamAuth
+    );
+    let e = map_error(
+        "list",
+        429,
+        &fixture("error_429_throttled.json"),
+        Some(Duration::from_secs(7)),
+    );
+    assert_eq!(
+        e.kind(),
+        ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(7))
+        }
+    );
     let e = map_error("auth", 400, &fixture("auth_token_refused.json"), None);
     assert_eq!(e.kind(), ErrorKind::UpstreamAuth);
     assert!(e.message().contains("Unable to login"), "{e}");
@@ -154,5 +184,8 @@ fn error_bodies_map_to_kinds() {
     assert_eq!(e.kind(), ErrorKind::Conflict);
     let ok: unishare_seafile::dto::AuthTokenDto =
         serde_json::from_slice(&fixture("auth_token_ok.json")).unwrap();
-    assert_eq!(ok.token.as_deref(), Some("24fd3c026886e3121b2ca630805ed425c272cb96"));
+    assert_eq!(
+        ok.token.as_deref(),
+        Some("24fd3c026886e3121b2ca630805ed425c272cb96")
+    );
 }

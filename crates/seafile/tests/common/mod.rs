@@ -20,7 +20,11 @@ pub async fn sim(links: usize) -> SeafileSim {
 }
 
 pub fn config(sim: &SeafileSim, auth: SeafileAuth, inventory: Inventory) -> SeafileConfig {
-    let mut config = SeafileConfig::new(AccountName::new("sf").expect("account"), sim.base_url(), auth);
+    let mut config = SeafileConfig::new(
+        AccountName::new("sf").expect("account"),
+        sim.base_url(),
+        auth,
+    );
     config.inventory = inventory;
     config.policy = RetryPolicy::new(Duration::from_secs(5), 2);
     config
@@ -48,5 +52,10 @@ pub fn user_provider(sim: &SeafileSim) -> SeafileProvider {
 /// The administrator's site-wide account, by login.
 pub fn site_provider(sim: &SeafileSim) -> SeafileProvider {
     let (user, password, _) = sim.admin();
-    SeafileProvider::new(config(sim, password_auth(&user, &password), Inventory::Site)).expect("provider")
+    SeafileProvider::new(config(
+        sim,
+        password_auth(&user, &password),
+        Inventory::Site,
+    ))
+    .expect("provider")
 }
