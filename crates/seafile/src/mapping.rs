@@ -156,7 +156,8 @@ fn owner(rec: &LinkDto) -> Option<Box<Owner>> {
 
 /// A source URI `seafile://{repo_id}{path}` → `(repo_id, path)`.
 pub fn parse_source_uri(uri: &str) -> Option<(&str, &str)> {
-    let rest = uri.trim().strip_prefix(URI_SCHEME)?;
+    // Not trimmed: a file name may end with a space.
+    let rest = uri.strip_prefix(URI_SCHEME)?;
     let slash = rest.find('/')?;
     let (repo, path) = rest.split_at(slash);
     let repo_ok =
