@@ -19,6 +19,7 @@
 // test simulator.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod render;
 mod routes;
 mod store;

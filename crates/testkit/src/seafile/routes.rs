@@ -1,9 +1,10 @@
 //! The simulated seahub routes, answering the way `share_links.py`, `admin/share_links.py`,
 //! `authentication.py`, `serializers.py` and DRF's throttling do (`docs/vendors/seafile.md`).
 
-use super::render::{admin_detail, admin_list_record, detail, list_record};
+use super::admin::{admin_delete, admin_get, admin_list};
+use super::render::{detail, list_record};
 use super::store::{Perm, SimLink, Store, WithNanos};
-use super::{AdminListing, SeafileSimConfig, ServerVersion};
+use super::{SeafileSimConfig, ServerVersion};
 use crate::faults::{Counters, Faults};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -32,14 +33,14 @@ impl SimState {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         self.addr
             .get()
             .map(|a| format!("http://{a}"))
             .unwrap_or_default()
     }
 
-    fn zone(&self) -> FixedOffset {
+    pub(crate) fn zone(&self) -> FixedOffset {
         FixedOffset::east_opt(self.config.zone_offset_secs)
             .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
     }
@@ -102,23 +103,23 @@ async fn append_slash(req: Request) -> Response {
     (StatusCode::NOT_FOUND, "<h1>Not Found</h1>").into_response()
 }
 
-fn error(status: StatusCode, msg: &str) -> Response {
+pub(crate) fn error(status: StatusCode, msg: &str) -> Response {
     (status, Json(json!({"error_msg": msg}))).into_response()
 }
 
-fn detail_error(status: StatusCode, msg: &str) -> Response {
+pub(crate) fn detail_error(status: StatusCode, msg: &str) -> Response {
     (status, Json(json!({"detail": msg}))).into_response()
 }
 
 /// `request.data`: JSON or form fields (query fields for GET).
-struct Params(HashMap<String, Value>);
+pub(crate) struct Params(HashMap<String, Value>);
 
 impl Params {
     fn get(&self, k: &str) -> Option<&Value> {
         self.0.get(k)
     }
 
-    fn text(&self, k: &str) -> Option<String> {
+    pub(crate) fn text(&self, k: &str) -> Option<String> {
         match self.0.get(k)? {
             Value::String(s) if !s.is_empty() => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -154,14 +155,18 @@ fn read_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params 
 }
 
 /// The authenticated caller.
-struct Caller {
-    email: String,
-    is_staff: bool,
+pub(crate) struct Caller {
+    pub email: String,
+    pub is_staff: bool,
 }
 
 /// Counts, applies faults, authenticates (`TokenAuthentication`), throttles
 /// (`UserRateThrottle`), reads the parameters. `Err` = the answer.
-async fn prelude(st: &SimState, route: &str, req: Request) -> Result<(Caller, Params), Response> {
+pub(crate) async fn prelude(
+    st: &SimState,
+    route: &str,
+    req: Request,
+) -> Result<(Caller, Params), Response> {
     st.counters.hit(route);
     if let Some(r) = st.faults.before(route).await {
         return Err(r);
@@ -540,119 +545,6 @@ async fn delete(
     };
     if link.owner != caller.email {
         return error(StatusCode::FORBIDDEN, "Permission denied.");
-    }
-    store.links.retain(|l| l.token != token);
-    Json(json!({"success": true})).into_response()
-}
-
-fn admin_only(caller: &Caller) -> Result<(), Response> {
-    if caller.is_staff {
-        Ok(())
-    } else {
-        Err(detail_error(
-            StatusCode::FORBIDDEN,
-            "You do not have permission to perform this action.",
-        ))
-    }
-}
-
-async fn admin_list(State(st): State<Arc<SimState>>, req: Request) -> Response {
-    let (caller, p) = enter!(st, "admin_list", req);
-    if let Err(r) = admin_only(&caller) {
-        return r;
-    }
-    let (page, per_page) = match (
-        p.text("page").unwrap_or_else(|| "1".into()).parse::<i64>(),
-        p.text("per_page")
-            .unwrap_or_else(|| "100".into())
-            .parse::<i64>(),
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        _ => (1, 100),
-    };
-    let store = st.lock();
-    let mut links: Vec<&SimLink> = store.links.iter().collect();
-    links.sort_by_key(|l| l.ctime);
-    if st.config.admin_listing == AdminListing::A2 {
-        let order_by = p.text("order_by").map(|o| o.trim().to_lowercase());
-        let direction = p
-            .text("direction")
-            .map(|d| d.trim().to_lowercase())
-            .unwrap_or_else(|| "desc".into());
-        match order_by.as_deref() {
-            None => links.reverse(),
-            Some(o) if !matches!(o, "ctime" | "view_cnt") => {
-                return error(StatusCode::BAD_REQUEST, "order_by invalid.")
-            }
-            Some(_) if !matches!(direction.as_str(), "asc" | "desc") => {
-                return error(StatusCode::BAD_REQUEST, "direction invalid.")
-            }
-            Some(o) => {
-                if o == "view_cnt" {
-                    links.sort_by_key(|l| l.view_cnt);
-                }
-                if direction == "desc" {
-                    links.reverse();
-                }
-            }
-        }
-    }
-    let start = ((page - 1) * per_page).max(0) as usize;
-    let end = (start as i64 + per_page.max(0)) as usize;
-    let now = Utc::now();
-    let records: Vec<Value> = links
-        .iter()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .map(|l| admin_list_record(l, &store, st.zone(), st.config.admin_listing, now))
-        .collect();
-    Json(json!({"share_link_list": records, "count": store.links.len()})).into_response()
-}
-
-async fn admin_get(
-    State(st): State<Arc<SimState>>,
-    Path(token): Path<String>,
-    req: Request,
-) -> Response {
-    let (caller, _) = enter!(st, "admin_get", req);
-    if let Err(r) = admin_only(&caller) {
-        return r;
-    }
-    let store = st.lock();
-    match store.link(&token) {
-        Some(l) => Json(admin_detail(
-            l,
-            &store,
-            &st.base_url(),
-            st.zone(),
-            Utc::now(),
-        ))
-        .into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            &format!("Share link {token} not found."),
-        ),
-    }
-}
-
-async fn admin_delete(
-    State(st): State<Arc<SimState>>,
-    Path(token): Path<String>,
-    req: Request,
-) -> Response {
-    let (caller, _) = enter!(st, "admin_delete", req);
-    if let Err(r) = admin_only(&caller) {
-        return r;
-    }
-    let mut store = st.lock();
-    if store.link(&token).is_none() {
-        return match st.config.admin_listing {
-            AdminListing::A1 => error(
-                StatusCode::NOT_FOUND,
-                &format!("Share link {token} not found."),
-            ),
-            AdminListing::A2 => Json(json!({"success": true})).into_response(),
-        };
     }
     store.links.retain(|l| l.token != token);
     Json(json!({"success": true})).into_response()
