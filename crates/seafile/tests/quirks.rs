@@ -285,7 +285,7 @@ async fn a_site_account_lists_owners_and_revokes_anyones_link_but_edits_only_its
         .iter()
         .find(|s| s.owner.as_ref().is_some_and(|o| o.id == bob.as_str()))
         .expect("a link of Bob's");
-    assert_eq!(bobs.owner.as_ref().unwrap().name.as_deref(), Some("Bob"));
+    assert_eq!(bobs.owner.as_ref().unwrap().name.as_deref(), Some("User 2"));
     assert!(bobs.url.starts_with(&sim.base_url()));
     let update = UpdateShare {
         expires_at: Patch::Set(chrono::Utc::now() + chrono::Duration::days(3)),

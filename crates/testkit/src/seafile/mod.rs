@@ -126,16 +126,16 @@ fn users() -> Vec<SimUser> {
             true,
         ),
         user(
-            "alice@example.com",
-            "Alice",
-            "alice-pass-1",
+            "user1@example.com",
+            "User 1",
+            "user1-pass-1",
             "1c6f9b3a7d2e5f8a0b4c6d8e0f2a3b4c5d6e7f81",
             false,
         ),
         user(
-            "bob@example.com",
-            "Bob",
-            "bob-pass-1",
+            "user2@example.com",
+            "User 2",
+            "user2-pass-1",
             "2d7a0c4b8e3f6a9b1c5d7e9f1a3b4c5d6e7f8092",
             false,
         ),
@@ -179,12 +179,13 @@ impl SeafileSim {
         self.creds(0)
     }
 
-    /// A regular user's sign-in (Alice).
+    /// A regular user's sign-in (`user1@example.com`: the Cloudreve simulator's site users are
+    /// `user{i}@example.com` too, so a demo's `by_owner` merges the same people across both).
     pub fn user(&self) -> Credentials {
         self.creds(1)
     }
 
-    /// Another regular user's sign-in (Bob).
+    /// Another regular user's sign-in (`user2@example.com`).
     pub fn other_user(&self) -> Credentials {
         self.creds(2)
     }
