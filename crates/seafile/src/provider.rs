@@ -102,6 +102,42 @@ impl SeafileProvider {
             .await
     }
 
+    /// `ShareLink.get` answers any token of the site (no owner check; on v4 the record even
+    /// carries the password), so a user account confirms that a link it did not list is its
+    /// own: the list filtered to the link's library and path (`repo_id`, `path`) holds it.
+    async fn check_owned(&self, op: &'static str, share: &Share) -> Result<()> {
+        let not_ours = || Error::not_found("Seafile: that link is not one of this account's");
+        let (repo, path) = share
+            .source
+            .uri
+            .as_deref()
+            .and_then(parse_source_uri)
+            .ok_or_else(not_ours)?;
+        let mut call = Call::new(op, Method::GET, LINKS.to_vec());
+        call.query = vec![("repo_id", repo.to_owned()), ("path", path.to_owned())];
+        let owned = self
+            .client
+            .call(&call, |a: &Answer| {
+                // The library or the path is gone: so is the link.
+                if a.status == 404 {
+                    return Ok(false);
+                }
+                let records = list_records(a.ok(op)?).map_err(|e| {
+                    Error::upstream_protocol(format!("unreadable share-link list: {e}"))
+                })?;
+                Ok(records.iter().any(|raw| {
+                    serde_json::from_str::<LinkDto>(raw.get())
+                        .is_ok_and(|d| d.token.as_deref() == Some(share.native_id.as_str()))
+                }))
+            })
+            .await?;
+        if owned {
+            Ok(())
+        } else {
+            Err(not_ours())
+        }
+    }
+
     async fn write(&self, call: Call<'_>) -> Result<Share> {
         let op = call.op;
         self.client
@@ -205,8 +241,12 @@ impl ShareProvider for SeafileProvider {
         Ok(page)
     }
 
-    async fn get(&self, native_id: &str, _ctx: &CallContext) -> Result<Share> {
-        self.fetch("get", native_id).await
+    async fn get(&self, native_id: &str, ctx: &CallContext) -> Result<Share> {
+        let share = self.fetch("get", native_id).await?;
+        if self.inventory == Inventory::User && ctx.known.is_none() {
+            self.check_owned("get", &share).await?;
+        }
+        Ok(share)
     }
 
     fn check_native_id(&self, native_id: &str) -> Result<()> {

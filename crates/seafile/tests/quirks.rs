@@ -366,3 +366,16 @@ async fn bad_configuration_is_refused_without_a_call() {
     assert!(SeafileProvider::new(c).is_err());
     assert_eq!(sim.counters().snapshot().values().sum::<u64>(), 0);
 }
+
+#[tokio::test]
+async fn a_user_account_never_reads_another_users_link() {
+    let sim = sim(9).await;
+    let (bob, _, _) = sim.other_user();
+    let theirs = sim.tokens_of(&bob).remove(0);
+    // The server answers the detail of any token; the account refuses what is not its own.
+    let e = user_provider(&sim).get(&theirs, &ctx()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let (alice, _, _) = sim.user();
+    let mine = sim.tokens_of(&alice).remove(0);
+    user_provider(&sim).get(&mine, &ctx()).await.unwrap();
+}

@@ -444,3 +444,43 @@ async fn a_path_without_its_slash_is_redirected() {
         Some("/api/v2.1/share-links/")
     );
 }
+
+#[tokio::test]
+async fn the_list_filters_by_library_and_path_and_the_detail_answers_any_token() {
+    let s = seeded(9, ServerVersion::V4).await;
+    let (user, _, token) = s.user();
+    let all = call(&s, "GET", LINKS, Some(&token), "").await;
+    let first = all.json[0].clone();
+    let (repo, path) = (
+        first["repo_id"].as_str().unwrap(),
+        first["path"].as_str().unwrap(),
+    );
+    let a = call(
+        &s,
+        "GET",
+        &format!("{LINKS}?repo_id={repo}&path={path}"),
+        Some(&token),
+        "",
+    )
+    .await;
+    assert_eq!(a.json.as_array().unwrap().len(), 1, "{}", a.json);
+    assert_eq!(a.json[0]["token"], first["token"]);
+    let a = call(
+        &s,
+        "GET",
+        &format!("{LINKS}?repo_id={repo}&path=/nope"),
+        Some(&token),
+        "",
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    // `ShareLink.get` has no owner check: another user's token is answered.
+    let (other, _, _) = s.other_user();
+    let theirs = s.tokens_of(&other).remove(0);
+    let a = call(&s, "GET", &format!("{LINKS}{theirs}/"), Some(&token), "").await;
+    assert_eq!(
+        (a.status, a.json["username"].as_str()),
+        (200, Some(other.as_str()))
+    );
+    assert_ne!(other, user);
+}

@@ -301,13 +301,36 @@ async fn auth_token(State(st): State<Arc<SimState>>, req: Request) -> Response {
 }
 
 async fn list(State(st): State<Arc<SimState>>, req: Request) -> Response {
-    let (caller, _) = enter!(st, "list", req);
+    let (caller, p) = enter!(st, "list", req);
     let (base, zone, version, now) = (st.base_url(), st.zone(), st.config.version, Utc::now());
     let store = st.lock();
+    // The `repo_id` / `repo_id` + `path` filters.
+    let repo_id = p.text("repo_id");
+    let mut path = None;
+    if let Some(r) = &repo_id {
+        let Some(repo) = store.repo(r) else {
+            return error(StatusCode::NOT_FOUND, &format!("Library {r} not found."));
+        };
+        if let Some(want) = p.text("path") {
+            let found = repo
+                .dirents
+                .iter()
+                .find(|d| d.path == want || d.path == format!("{}/", want.trim_end_matches('/')));
+            path = match (want.as_str(), found) {
+                ("/", _) => Some("/".to_owned()),
+                (_, Some(d)) => Some(d.path.clone()),
+                (_, None) => {
+                    return error(StatusCode::NOT_FOUND, &format!("Dirent {want} not found."))
+                }
+            };
+        }
+    }
     let mine: Vec<&SimLink> = store
         .links
         .iter()
         .filter(|l| l.owner == caller.email)
+        .filter(|l| repo_id.as_ref().is_none_or(|r| &l.repo_id == r))
+        .filter(|l| path.as_ref().is_none_or(|want| &l.path == want))
         .collect();
     let records: Vec<Value> = if mine.len() == 1 {
         vec![list_record(mine[0], &store, &base, zone, version, now)]
