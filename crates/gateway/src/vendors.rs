@@ -11,6 +11,7 @@ pub static VENDORS: &[&dyn Vendor] = &[
     &unishare_cloudreve::VENDOR,
     &unishare_koodrive::VENDOR,
     &unishare_nextcloud::VENDOR,
+    &unishare_seafile::VENDOR,
 ];
 
 /// The vendor named `name`.

@@ -196,8 +196,10 @@ fn the_docker_and_demo_configs_load() {
         assert_eq!(c.accounts[0].base_url, "http://cloudreve:5212");
         assert_eq!(c.api_keys.len(), 1);
         let demo = load(jail, unishare_gateway::demo::DEMO_TOML).map_err(figment::Error::from)?;
-        assert_eq!(demo.accounts.len(), 4);
+        assert_eq!(demo.accounts.len(), 5);
         assert_eq!(demo.accounts[3].inventory, unishare_core::Inventory::Site);
+        assert_eq!(demo.accounts[4].provider.as_str(), "seafile");
+        assert_eq!(demo.accounts[4].inventory, unishare_core::Inventory::Site);
         assert!(demo.api_keys.is_empty() && demo.server.listen.ip().is_loopback());
         Ok(())
     });

@@ -2,8 +2,9 @@
 //!
 //! Test infrastructure shared by every crate's tests, the benches and `unishare demo`:
 //!
-//! - [`cloudreve`], [`koodrive`] and [`nextcloud`]: in-process simulators of each vendor's share API, faithful
-//!   to `shared/vendors/` (shapes, codes, quirks), seedable, with request counters;
+//! - [`cloudreve`], [`koodrive`], [`nextcloud`] and [`seafile`]: in-process simulators of each
+//!   vendor's share API, faithful to `shared/vendors/` and `docs/vendors/` (shapes, codes,
+//!   quirks), seedable, with request counters;
 //! - [`faults`]: per-route fault injection and request counters used by both simulators;
 //! - [`behavior`]: the provider behavior suite, run against every `ShareProvider`;
 //! - [`sims`]: the one list of simulators (one per vendor) the demo, tests and benches iterate.
@@ -15,5 +16,6 @@ pub mod faults;
 pub mod koodrive;
 pub mod live;
 pub mod nextcloud;
+pub mod seafile;
 mod serve;
 pub mod sims;

@@ -71,6 +71,7 @@ pub static SIMS: &[&SimEntry] = &[
     &crate::cloudreve::entry::SIM,
     &crate::koodrive::entry::SIM,
     &crate::nextcloud::entry::SIM,
+    &crate::seafile::entry::SIM,
 ];
 
 /// The simulator of vendor `provider`.
