@@ -582,6 +582,13 @@ async fn first_screen_over_100k_shares(c: &Chrome) {
     let (_, total) = api_ids(&g, "limit=1", None).await;
     // 50,000 a vendor (Nextcloud lists fewer: it deletes expired links when listed).
     assert!(total >= 100_000, "{total} shares cached");
+    // Nextcloud's unpaged list of 50,000 links (~35 MB) is read too, not refused by a body limit.
+    let (_, nc) = get(&g.url("/v1/shares?provider=nextcloud&limit=1"), None).await;
+    assert!(
+        nc["total"].as_u64().unwrap_or(0) > 25_000,
+        "{}",
+        nc["accounts"]
+    );
     let seen_before = c.requested().len();
     c.open(&g.url("/"), "ready").await;
     let ms: f64 = c

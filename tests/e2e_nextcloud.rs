@@ -142,7 +142,7 @@ async fn nextcloud_links_are_listed_created_updated_and_revoked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_serves_three_vendors() {
+async fn the_demo_serves_every_vendor() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_unishare"))
         .args(["demo", "--listen", "127.0.0.1:0", "--shares", "20"])
         .env("RUST_LOG", "warn")
@@ -199,7 +199,7 @@ async fn the_demo_serves_three_vendors() {
     let _ = child.wait();
     assert_eq!(
         providers,
-        ["cloudreve", "koodrive", "nextcloud", "cloudreve"]
+        ["cloudreve", "koodrive", "nextcloud", "cloudreve", "seafile"]
     );
     assert_eq!(status, 200, "{body}");
     assert!(!body["shares"].as_array().unwrap().is_empty(), "{body}");
