@@ -97,6 +97,26 @@ async fn a_password_account_logs_in_once_and_again_when_the_token_is_refused() {
 }
 
 #[tokio::test]
+async fn concurrent_first_calls_of_a_password_account_sign_in_once() {
+    let sim = sim(6).await;
+    let (user, password, _) = sim.user();
+    let p = SeafileProvider::new(config(
+        &sim,
+        password_auth(&user, &password),
+        Inventory::User,
+    ))
+    .unwrap();
+    let ctx = ctx();
+    let calls = (0..8).map(|_| p.list_page(None, &ctx));
+    for page in futures::future::join_all(calls).await {
+        page.unwrap();
+    }
+    // One sign-in in flight (the shared `TokenCache`); the others waited and used its key.
+    assert_eq!(sim.counters().get("auth"), 1);
+    assert_eq!(sim.counters().get("list"), 8);
+}
+
+#[tokio::test]
 async fn a_refused_token_is_upstream_auth_and_never_retried() {
     let sim = sim(6).await;
     let p = SeafileProvider::new(config(
