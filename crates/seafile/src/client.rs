@@ -1,18 +1,22 @@
-//! HTTP transport: one `reqwest::Client` per account, `Authorization: Token <key>`, the key
-//! obtained at `POST /api2/auth-token/` for password accounts (once, and once more when the
-//! server refuses it), the retry policy around each call, no redirect followed
-//! (`unishare_core::upstream`), and the answer decoded inside the attempt so that a retryable
-//! status (429, 5xx) is retried.
+//! HTTP transport on the shared client (`unishare_core::client`, `docs/http-client.md`): one
+//! [`HttpClient`] per account (no redirect followed, `Retry-After` read, transport failures
+//! mapped), `Authorization: Token <key>`, the key obtained at `POST /api2/auth-token/` for
+//! password accounts and kept in a [`TokenCache`] (one sign-in at a time, and one more when
+//! the server refuses the key), the retry policy around each call, and the answer decoded
+//! inside the attempt so that a retryable status (429, 5xx) is retried.
 
 use crate::config::SeafileAuth;
 use crate::dto::AuthTokenDto;
 use crate::error::{is_auth_refusal, map_error};
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
-use std::time::Duration;
-use unishare_core::retry::{parse_retry_after, Idempotency, RetryPolicy};
-use unishare_core::upstream;
+use unishare_core::client::{site_root, Authorized, Fresh, HttpClient, TokenCache};
+use unishare_core::retry::{Idempotency, RetryPolicy};
 use unishare_core::{AccountName, Error, Result, Secret};
+
+/// A vendor answer: status, headers, `Retry-After`, body (the shared client's
+/// [`Response`](unishare_core::client::Response)).
+pub use unishare_core::client::Response as Answer;
 
 /// One vendor call.
 pub struct Call<'a> {
@@ -50,36 +54,40 @@ impl<'a> Call<'a> {
     }
 }
 
-/// A vendor answer: status, `Retry-After`, body.
-pub struct Answer {
-    /// HTTP status.
-    pub status: u16,
-    /// `Retry-After`, when sent.
-    pub retry_after: Option<Duration>,
-    /// The body.
-    pub body: bytes::Bytes,
+/// What Seafile's answers add to the shared [`Answer`].
+pub trait AnswerExt {
+    /// The body of a 2xx answer; any other status mapped into an error for `op`
+    /// ([`map_error`]).
+    fn ok(&self, op: &'static str) -> Result<&[u8]>;
     /// Whether the answer carried `X-Seafile-OTP: required` (two-factor sign-in asked).
-    pub otp_required: bool,
+    fn otp_required(&self) -> bool;
 }
 
-impl Answer {
-    /// The body of a 2xx answer; any other status mapped into an error for `op`.
-    pub fn ok(&self, op: &'static str) -> Result<&[u8]> {
-        if (200..300).contains(&self.status) {
+impl AnswerExt for Answer {
+    fn ok(&self, op: &'static str) -> Result<&[u8]> {
+        if self.is_success() {
             Ok(&self.body)
         } else {
             Err(map_error(op, self.status, &self.body, self.retry_after))
         }
     }
+
+    fn otp_required(&self) -> bool {
+        self.headers
+            .get("x-seafile-otp")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("required"))
+    }
 }
 
 /// The HTTP client of one account.
 pub struct Client {
-    http: reqwest::Client,
+    http: HttpClient,
     root: url::Url,
     account: AccountName,
     auth: SeafileAuth,
-    token: tokio::sync::Mutex<Option<Secret>>,
+    /// The configured key (generation 0, never renewed) or the signed-in one.
+    tokens: TokenCache<Secret>,
     policy: RetryPolicy,
 }
 
@@ -92,20 +100,11 @@ impl Client {
         auth: SeafileAuth,
         policy: RetryPolicy,
     ) -> Result<Client> {
-        let trimmed = base_url.trim().trim_end_matches('/');
+        let trimmed = site_root("seafile base_url", base_url)?;
         let root = url::Url::parse(&format!("{trimmed}/")).map_err(|e| {
             Error::invalid_request(format!("seafile base_url {trimmed:?} is not a URL: {e}"))
         })?;
-        if !matches!(root.scheme(), "http" | "https")
-            || root.host_str().is_none()
-            || root.cannot_be_a_base()
-            || root.query().is_some()
-        {
-            return Err(Error::invalid_request(format!(
-                "seafile base_url {trimmed:?} must be an http(s) URL with a host and no query"
-            )));
-        }
-        match &auth {
+        let tokens = match &auth {
             SeafileAuth::Token { token }
                 if token.is_empty() || token.expose().contains(char::is_whitespace) =>
             {
@@ -120,49 +119,53 @@ impl Client {
                     "seafile auth.username and auth.password must not be empty",
                 ))
             }
-            _ => {}
-        }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(10))
-            // No redirect is followed (`unishare_core::upstream`).
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("unishare/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
-        let token = match &auth {
-            SeafileAuth::Token { token } => Some(token.clone()),
-            SeafileAuth::Password { .. } => None,
+            SeafileAuth::Token { token } => TokenCache::with_token(token.clone()),
+            SeafileAuth::Password { .. } => TokenCache::new(),
         };
+        let http = HttpClient::builder("Seafile").build()?;
         Ok(Client {
             http,
             root,
             account,
             auth,
-            token: tokio::sync::Mutex::new(token),
+            tokens,
             policy,
         })
     }
 
     /// Runs `call` under the retry policy; `decode` turns each attempt's answer into the
     /// result, so that a retryable answer is retried. A password account whose token is
-    /// refused logs in again once per attempt and resends.
+    /// refused signs in again once per attempt (single-flight) and resends.
     pub async fn call<T>(
         &self,
         call: &Call<'_>,
         decode: impl Fn(&Answer) -> Result<T>,
     ) -> Result<T> {
         let decode = &decode;
+        let renewable = matches!(self.auth, SeafileAuth::Password { .. });
         self.policy
             .run(call.op, call.idempotency, |_| async move {
-                let token = self.token().await?;
-                let mut answer = self.send(call, &token).await?;
-                if matches!(self.auth, SeafileAuth::Password { .. })
-                    && is_auth_refusal(answer.status, &answer.body)
-                {
-                    let renewed = self.renew(&token).await?;
-                    answer = self.send(call, &renewed).await?;
-                }
+                let answer = self
+                    .tokens
+                    .call(
+                        |_previous| self.login(),
+                        |token| async move {
+                            let answer = self.send(call, &token).await?;
+                            Ok(
+                                if renewable && is_auth_refusal(answer.status, &answer.body) {
+                                    Authorized::Rejected(map_error(
+                                        call.op,
+                                        answer.status,
+                                        &answer.body,
+                                        answer.retry_after,
+                                    ))
+                                } else {
+                                    Authorized::Done(answer)
+                                },
+                            )
+                        },
+                    )
+                    .await?;
                 decode(&answer)
             })
             .await
@@ -172,53 +175,31 @@ impl Client {
             })
     }
 
-    /// The current token, logging in first when there is none.
-    async fn token(&self) -> Result<Secret> {
-        let mut slot = self.token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            return Ok(t.clone());
-        }
-        let fresh = self.login().await?;
-        *slot = Some(fresh.clone());
-        Ok(fresh)
-    }
-
-    /// A new token after `stale` was refused; a concurrent call that renewed already wins.
-    async fn renew(&self, stale: &Secret) -> Result<Secret> {
-        let mut slot = self.token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            if t != stale {
-                return Ok(t.clone());
-            }
-        }
-        tracing::info!(account = %self.account, "Seafile refused the token; signing in again");
-        let fresh = self.login().await?;
-        *slot = Some(fresh.clone());
-        Ok(fresh)
-    }
-
     /// `POST /api2/auth-token/` with `username` and `password` (a v1 token: no device fields).
-    async fn login(&self) -> Result<Secret> {
+    async fn login(&self) -> Result<Fresh<Secret>> {
         let SeafileAuth::Password { username, password } = &self.auth else {
             return Err(Error::upstream_auth(
                 "Seafile refused the configured token (method = \"token\" is never renewed)",
             ));
         };
+        if self.tokens.current().is_some() {
+            tracing::info!(account = %self.account, "Seafile refused the token; signing in again");
+        }
         let url = self.url(&["api2", "auth-token"], &[])?;
         let form = [
             ("username", username.as_str()),
             ("password", password.expose()),
         ];
-        let resp = self
+        let answer = self
             .http
-            .post(url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(transport)?;
-        let answer = read(resp).await?;
-        if answer.otp_required {
+            .send(
+                self.http
+                    .request(Method::POST, url)
+                    .header(ACCEPT, HeaderValue::from_static("application/json"))
+                    .form(&form),
+            )
+            .await?;
+        if answer.otp_required() {
             return Err(Error::upstream_auth(
                 "Seafile asks for a two-factor code at /api2/auth-token/: use auth method = \"token\" for this account",
             )
@@ -230,7 +211,10 @@ impl Client {
         })?;
         dto.token
             .filter(|t| !t.is_empty() && !t.contains(char::is_whitespace))
-            .map(Secret::new)
+            .map(|t| Fresh {
+                value: Secret::new(t),
+                use_until: None,
+            })
             .ok_or_else(|| Error::upstream_protocol("the /api2/auth-token/ answer has no token"))
     }
 
@@ -266,45 +250,6 @@ impl Client {
         if !call.form.is_empty() {
             rb = rb.form(&call.form);
         }
-        read(rb.send().await.map_err(transport)?).await
+        self.http.send(rb).await
     }
-}
-
-/// Reads an answer; a redirect is an error (never followed).
-async fn read(resp: reqwest::Response) -> Result<Answer> {
-    let status = resp.status().as_u16();
-    let headers = resp.headers();
-    if upstream::is_redirect(status) {
-        let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
-        return Err(upstream::redirect_error("Seafile", status, location));
-    }
-    let retry_after = headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
-    let otp_required = headers
-        .get("x-seafile-otp")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("required"));
-    let body = resp.bytes().await.map_err(transport)?;
-    Ok(Answer {
-        status,
-        retry_after,
-        body,
-        otp_required,
-    })
-}
-
-/// A transport failure (connect, timeout, reset, truncated body), without the URL.
-fn transport(e: reqwest::Error) -> Error {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "failed while reading the answer"
-    } else {
-        "failed"
-    };
-    Error::upstream_unavailable(format!("request to Seafile {what}")).with_source(e.without_url())
 }

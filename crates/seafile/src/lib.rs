@@ -8,7 +8,8 @@
 //!
 //! - [`config`]: [`SeafileConfig`], [`SeafileAuth`] (`token`, or `password` exchanged at
 //!   `/api2/auth-token/` and renewed when refused);
-//! - [`client`]: HTTP transport (`Authorization: Token <key>`, no redirects, the retry policy);
+//! - [`client`]: HTTP transport on the shared `unishare_core::client` (`Authorization: Token
+//!   <key>`, the password sign-in in a `TokenCache`, the retry policy);
 //! - [`error`]: the one function mapping a status and `error_msg`/`detail` into kinds;
 //! - [`dto`]: link records under the server's field names, every shipped form;
 //!   [`mapping`]: records → [`unishare_core::Share`];

@@ -1,6 +1,6 @@
 //! [`SeafileProvider`]: the [`ShareProvider`] of one Seafile account.
 
-use crate::client::{Answer, Call, Client};
+use crate::client::{Answer, AnswerExt, Call, Client};
 use crate::config::SeafileConfig;
 use crate::dto::{list_records, LinkDto};
 use crate::mapping::{map_link, parse_source_uri};

@@ -9,7 +9,7 @@
 //!   `GET /api/v2.1/admin/share-links/{token}/`, [`DETAIL_CONCURRENCY`] at a time; a record
 //!   whose detail is 404 was deleted meanwhile and is left out.
 
-use crate::client::{Call, Client};
+use crate::client::{AnswerExt, Call, Client};
 use crate::dto::{AdminListDto, LinkDto};
 use crate::mapping::map_link;
 use chrono::Utc;

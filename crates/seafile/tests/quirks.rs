@@ -13,7 +13,9 @@ use unishare_core::{
 use unishare_seafile::site::SiteCursor;
 use unishare_seafile::SeafileProvider;
 use unishare_testkit::faults::Fault;
-use unishare_testkit::seafile::{AdminListing, SeafileSimConfig, ServerVersion, Throttle};
+use unishare_testkit::seafile::{
+    AdminListing, SeafileSim, SeafileSimConfig, ServerVersion, Throttle,
+};
 
 fn ctx() -> CallContext {
     CallContext::default()
@@ -74,16 +76,21 @@ async fn the_throttle_of_the_server_is_honoured() {
     assert_eq!(sim.counters().get("list"), 3);
 }
 
-#[tokio::test]
-async fn a_password_account_logs_in_once_and_again_when_the_token_is_refused() {
-    let sim = sim(6).await;
+/// A user-inventory provider signing in with the simulator user's password.
+fn password_provider(sim: &SeafileSim) -> SeafileProvider {
     let (user, password, _) = sim.user();
-    let p = SeafileProvider::new(config(
-        &sim,
+    SeafileProvider::new(config(
+        sim,
         password_auth(&user, &password),
         Inventory::User,
     ))
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_password_account_logs_in_once_and_again_when_the_token_is_refused() {
+    let sim = sim(6).await;
+    let p = password_provider(&sim);
     p.list_page(None, &ctx()).await.unwrap();
     p.list_page(None, &ctx()).await.unwrap();
     assert_eq!(sim.counters().get("auth"), 1);
@@ -94,6 +101,20 @@ async fn a_password_account_logs_in_once_and_again_when_the_token_is_refused() {
     );
     p.list_page(None, &ctx()).await.unwrap();
     assert_eq!(sim.counters().get("auth"), 2);
+}
+
+#[tokio::test]
+async fn concurrent_first_calls_of_a_password_account_sign_in_once() {
+    let sim = sim(6).await;
+    let p = password_provider(&sim);
+    let ctx = ctx();
+    let calls = (0..8).map(|_| p.list_page(None, &ctx));
+    for page in futures::future::join_all(calls).await {
+        page.unwrap();
+    }
+    // One sign-in in flight (the shared `TokenCache`); the others waited and used its key.
+    assert_eq!(sim.counters().get("auth"), 1);
+    assert_eq!(sim.counters().get("list"), 8);
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 use crate::error::{Error, Result};
 use reqwest::Url;
 
-/// Checks a configured server root (`base_url`): an `http` or `https` URL with a host. Returns
+/// Checks a configured server root (`base_url`): an `http` or `https` URL with a host and no
+/// query or fragment (an API path appended after either would not be a path). Returns
 /// it with surrounding white space and trailing slashes removed, ready for an API prefix to be
 /// appended; `key` names the setting in the error (`"koodrive base_url"`).
 pub fn site_root<'a>(key: &str, raw: &'a str) -> Result<&'a str> {
@@ -13,6 +14,11 @@ pub fn site_root<'a>(key: &str, raw: &'a str) -> Result<&'a str> {
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::invalid_request(format!(
             "{key} {trimmed:?} must be an http(s) URL with a host"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::invalid_request(format!(
+            "{key} {trimmed:?} must not carry a query or a fragment"
         )));
     }
     Ok(trimmed)

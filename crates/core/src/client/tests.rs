@@ -455,3 +455,20 @@ fn http_dates_parse() {
     assert_eq!(d.to_rfc3339(), "2026-12-01T21:05:12+00:00");
     assert!(parse_http_date("yesterday").is_none());
 }
+
+#[test]
+fn a_site_root_with_a_query_or_a_fragment_is_refused() {
+    for bad in [
+        "http://h.example/?q=1",
+        "https://h.example/seafile?next=/api",
+        "https://h.example/#top",
+    ] {
+        let e = site_root("x base_url", bad).expect_err(bad);
+        assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{bad}");
+        assert!(e.message().contains("query or a fragment"), "{e}");
+    }
+    assert_eq!(
+        site_root("x base_url", "https://h.example/seafile/").ok(),
+        Some("https://h.example/seafile")
+    );
+}
