@@ -38,12 +38,6 @@ pub struct Client {
     policy: RetryPolicy,
 }
 
-/// The largest answer read. The OCS share list is not paged: one answer holds every link of
-/// the user (~700 bytes each as JSON), so the shared client's default (16 MiB, ~24k links)
-/// would make a large account uncrawlable. 1 GiB is ~1.5M links, above
-/// `cache.max_shares_per_account`'s useful range, and still bounds a hostile endless body.
-pub const MAX_LIST_BODY: usize = 1 << 30;
-
 impl Client {
     /// A client for `base_url` (the server root).
     pub fn new(
@@ -66,7 +60,8 @@ impl Client {
         // No redirect is followed (`unishare_core::upstream`): a login page, an http→https
         // or a moved server is an error, never a second request carrying the app password.
         let http = HttpClient::builder("Nextcloud")
-            .max_body(MAX_LIST_BODY)
+            // The OCS share list is one unpaged answer: the default 16 MiB is ~24k links.
+            .max_body(unishare_core::client::UNPAGED_LIST_MAX_BODY)
             .build()?;
         Ok(Client {
             http,

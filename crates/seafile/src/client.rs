@@ -122,7 +122,10 @@ impl Client {
             SeafileAuth::Token { token } => TokenCache::with_token(token.clone()),
             SeafileAuth::Password { .. } => TokenCache::new(),
         };
-        let http = HttpClient::builder("Seafile").build()?;
+        // The user list is one unpaged answer: the default 16 MiB is ~24k links.
+        let http = HttpClient::builder("Seafile")
+            .max_body(unishare_core::client::UNPAGED_LIST_MAX_BODY)
+            .build()?;
         Ok(Client {
             http,
             root,

@@ -16,6 +16,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer body read unless the vendor says otherwise (16 MiB; a vendor's list
 /// page is 50–100 KB). A larger one is an `upstream_protocol` error, never buffered.
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+/// The limit for vendors whose share list is one unpaged answer holding every link of the
+/// account (Nextcloud's OCS list, Seafile's user list; ~700 bytes a link): 1 GiB, ~1.5M
+/// links, so that a large account stays crawlable while an endless body is still cut.
+pub const UNPAGED_LIST_MAX_BODY: usize = 1 << 30;
 /// How long an idle pooled connection is kept.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -25,7 +25,9 @@ mod site;
 mod token;
 mod transport;
 
-pub use http::{HttpClient, HttpClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY};
+pub use http::{
+    HttpClient, HttpClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, UNPAGED_LIST_MAX_BODY,
+};
 pub use response::{parse_http_date, Response};
 pub use site::site_root;
 pub use token::{Authorized, Fresh, Token, TokenCache};
