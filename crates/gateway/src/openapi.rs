@@ -23,9 +23,7 @@ use utoipa::{Modify, OpenApi};
 /// The query parameters, documented apart from their hand-written parsers (`query`,
 /// `query_params`, `export`, `routes::shares`), which take the raw query string so that an
 /// unknown parameter is a 400.
-pub use crate::openapi_params::{
-    FilterParams, FormatParams, GetParams, OrderDoc, PageParams, SortKeyDoc, SortParams,
-};
+pub use crate::openapi_params::{FilterParams, FormatParams, GetParams, PageParams, SortParams};
 
 /// The problem+json statuses an operation can answer, by method and path template.
 pub fn problem_statuses(method: &str, path: &str) -> &'static [u16] {
@@ -126,7 +124,7 @@ impl Modify for Additions {
         routes::metrics::render,
         serve
     ),
-    components(schemas(Problem, SortKeyDoc, OrderDoc, crate::export::Format)),
+    components(schemas(Problem, crate::sort::SortKey, crate::sort::Order, crate::export::Format)),
     modifiers(&Additions),
     tags(
         (name = "shares", description = "List, read, create, change and revoke links"),

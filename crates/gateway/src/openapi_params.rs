@@ -1,37 +1,8 @@
 //! The query parameters of the API as OpenAPI documents them (`crate::openapi`).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use unishare_core::{Audience, Provider, ShareStatus};
-use utoipa::{IntoParams, ToSchema};
-
-/// A sort key.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = SortKey)]
-pub enum SortKeyDoc {
-    /// Creation time (default).
-    CreatedAt,
-    /// Name.
-    Name,
-    /// `stats.views`.
-    Views,
-    /// `stats.downloads`.
-    Downloads,
-    /// Expiry time.
-    ExpiresAt,
-}
-
-/// Sort direction.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = SortOrder)]
-pub enum OrderDoc {
-    /// Ascending.
-    Asc,
-    /// Descending (default).
-    Desc,
-}
+use utoipa::IntoParams;
 
 /// The filters of `GET /v1/shares`, `/v1/stats` and `/v1/export`. Unknown parameters are a 400.
 #[derive(IntoParams)]
@@ -66,9 +37,9 @@ pub struct FilterParams {
 #[into_params(parameter_in = Query)]
 pub struct SortParams {
     /// Sort key (default `created_at`).
-    pub sort: Option<SortKeyDoc>,
+    pub sort: Option<crate::sort::SortKey>,
     /// Direction (default `desc`).
-    pub order: Option<OrderDoc>,
+    pub order: Option<crate::sort::Order>,
 }
 
 /// Keyset pagination of `GET /v1/shares`.

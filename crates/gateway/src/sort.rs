@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use unishare_core::Share;
 
 /// A sort key of `GET /v1/shares`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum SortKey {
     /// `created_at` (default).
     CreatedAt,
@@ -20,7 +21,8 @@ pub enum SortKey {
 }
 
 /// Sort direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(as = SortOrder, rename_all = "snake_case")]
 pub enum Order {
     /// Ascending.
     Asc,
