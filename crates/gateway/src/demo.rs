@@ -110,7 +110,7 @@ fn banner(addr: SocketAddr, vendors: &DemoVendors, shares: usize) -> String {
             false => format!("{:?}", v.account),
         };
         let what = match v.site {
-            true => format!("{shares} links of {} users", SITE_USERS + 1),
+            true => format!("{shares} links of {} users", v.sim.owners()),
             false => format!("{shares} shares{}", v.entry.note),
         };
         s.push_str(&format!(

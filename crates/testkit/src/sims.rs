@@ -26,6 +26,10 @@ pub trait RunningSim: Send + Sync {
     fn base_url(&self) -> String;
     /// The native ids of the links the simulator holds now.
     fn native_ids(&self) -> Vec<String>;
+    /// How many users own the seeded links (a site-wide account sees them all).
+    fn owners(&self) -> usize {
+        1
+    }
 }
 
 /// A simulator starting.

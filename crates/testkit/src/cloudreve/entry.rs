@@ -36,4 +36,7 @@ impl RunningSim for CloudreveSim {
     fn native_ids(&self) -> Vec<String> {
         self.share_ids()
     }
+    fn owners(&self) -> usize {
+        self.users().len()
+    }
 }

@@ -35,4 +35,7 @@ impl RunningSim for SeafileSim {
     fn native_ids(&self) -> Vec<String> {
         self.all_tokens()
     }
+    fn owners(&self) -> usize {
+        self.state.lock().users.len()
+    }
 }
