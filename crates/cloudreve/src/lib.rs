@@ -69,7 +69,7 @@ pub mod bench {
         crate::site::map_page(
             account,
             answer.data.as_deref(),
-            crate::site::SiteCursor::start(),
+            unishare_core::paging::SiteCursor::start(),
             page_size,
             chrono::Utc::now(),
         )

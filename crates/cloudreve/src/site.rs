@@ -21,63 +21,14 @@ use crate::mapping::parse_share_url;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use unishare_core::paging::SiteCursor;
 use unishare_core::{
-    lenient, AccountName, Audience, Error, Owner, Page, PageCursor, Permissions, Secret, Share,
-    ShareId, ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
+    lenient, AccountName, Audience, Error, Owner, Page, Permissions, Secret, Share, ShareId,
+    ShareStatus, SkippedRecord, Source, SourceKind, Stats, VendorFieldsBuilder,
 };
 
 /// How often a crawl starts again when the site's share count changes under it.
 pub(crate) const MAX_RESTARTS: u32 = 3;
-
-/// Where a site crawl is, kept in the opaque page cursor as `site:{page}:{total}:{restarts}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SiteCursor {
-    /// The 1-based page to ask for.
-    pub page: u64,
-    /// `total_items` when the crawl (re)started.
-    pub total: u64,
-    /// Restarts so far.
-    pub restarts: u32,
-}
-
-impl SiteCursor {
-    /// The first page of a crawl.
-    pub fn start() -> SiteCursor {
-        SiteCursor {
-            page: 1,
-            total: 0,
-            restarts: 0,
-        }
-    }
-
-    /// Reads a cursor this module wrote.
-    pub fn parse(cursor: &PageCursor) -> Result<SiteCursor, Error> {
-        let bad = || Error::invalid_request("not a Cloudreve site-inventory page cursor");
-        let mut parts = cursor.0.strip_prefix("site:").ok_or_else(bad)?.split(':');
-        let mut next = || {
-            parts
-                .next()
-                .and_then(|p| p.parse::<u64>().ok())
-                .ok_or_else(bad)
-        };
-        let (page, total, restarts) = (next()?, next()?, next()?);
-        if page == 0 {
-            return Err(bad());
-        }
-        Ok(SiteCursor {
-            page,
-            total,
-            restarts: u32::try_from(restarts).map_err(|_| bad())?,
-        })
-    }
-
-    fn encode(self) -> PageCursor {
-        PageCursor(format!(
-            "site:{}:{}:{}",
-            self.page, self.total, self.restarts
-        ))
-    }
-}
 
 /// `AdminListService` (`service/admin/list.go`).
 #[derive(Serialize)]
@@ -368,6 +319,7 @@ fn status(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unishare_core::PageCursor;
 
     #[test]
     fn cursors_round_trip_and_reject_others() {
@@ -376,7 +328,7 @@ mod tests {
             total: 1234,
             restarts: 1,
         };
-        assert_eq!(SiteCursor::parse(&c.encode()).ok(), Some(c));
+        assert_eq!(SiteCursor::parse(&c.encode(), "Cloudreve").ok(), Some(c));
         for bad in [
             "",
             "site:",
@@ -385,7 +337,10 @@ mod tests {
             "eyJpZCI6ImcyZ3VBIn0=",
             "site:a:b:c",
         ] {
-            assert!(SiteCursor::parse(&PageCursor(bad.into())).is_err(), "{bad}");
+            assert!(
+                SiteCursor::parse(&PageCursor(bad.into()), "Cloudreve").is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -405,6 +405,16 @@ pub fn is_servable_url(url: &str) -> bool {
 }
 
 impl Share {
+    /// Sets the access code the caller just gave on a create or update, for vendors whose
+    /// answer does not carry it (Nextcloud answers its hash, older Seafile servers nothing):
+    /// the answer to that call shows it; a later read from the vendor does not.
+    pub fn echo_password(&mut self, password: Option<&Secret>) {
+        if let Some(p) = password {
+            self.password_protected = Some(true);
+            self.password = Some(p.clone());
+        }
+    }
+
     /// Whether both the public and the secret URL may be served ([`is_servable_url`]); a
     /// record for which this is false is counted as damaged where records are stored.
     pub fn has_servable_urls(&self) -> bool {

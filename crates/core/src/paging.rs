@@ -99,6 +99,61 @@ where
     })
 }
 
+/// Where an offset-paged crawl of a listing whose total can change under it is (the site-wide
+/// admin listings: Cloudreve's, Seafile's), kept in the opaque page cursor as
+/// `site:{page}:{total}:{restarts}`. A vendor restarts the crawl when the total it sees differs
+/// from the one it started with (a deletion shifts every later offset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteCursor {
+    /// The 1-based page to ask for.
+    pub page: u64,
+    /// The listing's total when the crawl (re)started.
+    pub total: u64,
+    /// Restarts so far.
+    pub restarts: u32,
+}
+
+impl SiteCursor {
+    /// The first page of a crawl.
+    pub fn start() -> SiteCursor {
+        SiteCursor {
+            page: 1,
+            total: 0,
+            restarts: 0,
+        }
+    }
+
+    /// Reads a cursor [`SiteCursor::encode`] wrote; anything else is an `invalid_request`
+    /// naming `vendor`.
+    pub fn parse(cursor: &PageCursor, vendor: &str) -> Result<SiteCursor> {
+        let bad = || Error::invalid_request(format!("not a {vendor} site-inventory page cursor"));
+        let mut parts = cursor.0.strip_prefix("site:").ok_or_else(bad)?.split(':');
+        let mut next = || {
+            parts
+                .next()
+                .and_then(|p| p.parse::<u64>().ok())
+                .ok_or_else(bad)
+        };
+        let (page, total, restarts) = (next()?, next()?, next()?);
+        if page == 0 || parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(SiteCursor {
+            page,
+            total,
+            restarts: u32::try_from(restarts).map_err(|_| bad())?,
+        })
+    }
+
+    /// The opaque form.
+    pub fn encode(self) -> PageCursor {
+        PageCursor(format!(
+            "site:{}:{}:{}",
+            self.page, self.total, self.restarts
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +267,27 @@ mod tests {
         assert!(pages.next().await.expect("a page").is_ok());
         drop(pages);
         assert_eq!(asked.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn site_cursors_round_trip_and_foreign_ones_are_refused() {
+        let c = SiteCursor {
+            page: 7,
+            total: 1234,
+            restarts: 2,
+        };
+        assert_eq!(SiteCursor::parse(&c.encode(), "X").ok(), Some(c));
+        for bad in [
+            "",
+            "site:",
+            "site:0:1:0",
+            "site:1:2",
+            "site:1:2:3:4",
+            "page:1:2:3",
+            "site:a:1:0",
+        ] {
+            let e = SiteCursor::parse(&PageCursor(bad.into()), "X").expect_err(bad);
+            assert!(e.message().contains("not a X site-inventory"), "{bad}");
+        }
     }
 }

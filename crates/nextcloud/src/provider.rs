@@ -14,7 +14,7 @@ use unishare_core::capabilities::{AudienceSet, PasswordRule, SourceForm};
 use unishare_core::retry::Idempotency;
 use unishare_core::{
     AccountName, CallContext, Capabilities, CreateShare, Error, Page, PageCursor, Patch,
-    PermissionsInput, Provider, Result, RevokeOutcome, Secret, Share, ShareProvider, SourceInput,
+    PermissionsInput, Provider, Result, RevokeOutcome, Share, ShareProvider, SourceInput,
     UpdateShare,
 };
 
@@ -223,7 +223,7 @@ impl ShareProvider for NextcloudProvider {
                 idempotency: Idempotency::NonIdempotent,
             })
             .await?;
-        echo_password(&mut share, req.password.as_ref());
+        share.echo_password(req.password.as_ref());
         Ok(share)
     }
 
@@ -272,7 +272,7 @@ impl ShareProvider for NextcloudProvider {
             })
             .await?;
         if let Patch::Set(p) = &req.password {
-            echo_password(&mut share, Some(p));
+            share.echo_password(Some(p));
         }
         Ok(share)
     }
@@ -358,15 +358,6 @@ fn push_vendor(form: &mut Vec<(&'static str, String)>, vendor: &Map<String, Valu
         }
     }
     Ok(())
-}
-
-/// The server answers the password's hash; the caller set the access code, so the answer to
-/// this call carries it (a later read does not: `password` stays null there).
-fn echo_password(share: &mut Share, password: Option<&Secret>) {
-    if let Some(p) = password {
-        share.password_protected = Some(true);
-        share.password = Some(p.clone());
-    }
 }
 
 #[cfg(test)]

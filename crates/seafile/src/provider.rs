@@ -11,8 +11,8 @@ use reqwest::Method;
 use unishare_core::capabilities::{AudienceSet, PasswordRule, SourceForm};
 use unishare_core::{
     AccountName, CallContext, Capabilities, CreateShare, Error, ErrorKind, Inventory, Page,
-    PageCursor, Patch, PermissionsInput, Provider, Result, RevokeOutcome, Secret, Share,
-    ShareProvider, SourceInput, UpdateShare,
+    PageCursor, Patch, PermissionsInput, Provider, Result, RevokeOutcome, Share, ShareProvider,
+    SourceInput, UpdateShare,
 };
 
 /// What seahub's share-link API lets a link do (`docs/vendors/seafile.md` §5–§8). Site
@@ -290,7 +290,7 @@ impl ShareProvider for SeafileProvider {
                 ));
             }
         }
-        echo_password(&mut share, req.password.as_ref());
+        share.echo_password(req.password.as_ref());
         Ok(share)
     }
 
@@ -429,15 +429,6 @@ fn no_vendor_options(vendor: &serde_json::Map<String, serde_json::Value>) -> Res
         Some(k) => Err(Error::invalid_request(format!(
             "unknown Seafile vendor option {k:?} (Seafile takes none)"
         ))),
-    }
-}
-
-/// Servers before link passwords were readable answer no `password`: the caller set the
-/// code, so the answer to this call carries it.
-fn echo_password(share: &mut Share, password: Option<&Secret>) {
-    if let Some(p) = password {
-        share.password_protected = Some(true);
-        share.password = Some(p.clone());
     }
 }
 

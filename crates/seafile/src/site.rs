@@ -15,6 +15,7 @@ use crate::mapping::map_link;
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
 use reqwest::Method;
+use unishare_core::paging::SiteCursor;
 use unishare_core::{AccountName, Error, ErrorKind, Page, PageCursor, Result, SkippedRecord};
 
 /// Links asked per admin page (the server's default).
@@ -23,57 +24,6 @@ pub const PER_PAGE: u64 = 100;
 pub const MAX_RESTARTS: u32 = 3;
 /// Admin detail calls in flight at once during a site crawl.
 pub const DETAIL_CONCURRENCY: usize = 4;
-
-/// Where a site crawl is, kept in the opaque page cursor as `site:{page}:{count}:{restarts}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SiteCursor {
-    /// The 1-based page to ask for.
-    pub page: u64,
-    /// `count` when the crawl (re)started.
-    pub count: u64,
-    /// Restarts so far.
-    pub restarts: u32,
-}
-
-impl SiteCursor {
-    /// The first page of a crawl.
-    pub fn start() -> SiteCursor {
-        SiteCursor {
-            page: 1,
-            count: 0,
-            restarts: 0,
-        }
-    }
-
-    /// Reads a cursor this module wrote.
-    pub fn parse(cursor: &PageCursor) -> Result<SiteCursor> {
-        let bad = || Error::invalid_request("not a Seafile site-inventory page cursor");
-        let mut parts = cursor.0.strip_prefix("site:").ok_or_else(bad)?.split(':');
-        let mut next = || {
-            parts
-                .next()
-                .and_then(|p| p.parse::<u64>().ok())
-                .ok_or_else(bad)
-        };
-        let (page, count, restarts) = (next()?, next()?, next()?);
-        if page == 0 {
-            return Err(bad());
-        }
-        Ok(SiteCursor {
-            page,
-            count,
-            restarts: u32::try_from(restarts).map_err(|_| bad())?,
-        })
-    }
-
-    /// The opaque form.
-    pub fn encode(self) -> PageCursor {
-        PageCursor(format!(
-            "site:{}:{}:{}",
-            self.page, self.count, self.restarts
-        ))
-    }
-}
 
 /// The path of the admin detail (and delete) of `token`.
 pub fn admin_link_path(token: &str) -> Vec<&str> {
@@ -87,7 +37,7 @@ pub async fn list_page(
     cursor: Option<&PageCursor>,
 ) -> Result<Page> {
     let at = match cursor {
-        Some(c) => SiteCursor::parse(c)?,
+        Some(c) => SiteCursor::parse(c, "Seafile")?,
         None => SiteCursor::start(),
     };
     let mut call = Call::new(
@@ -122,12 +72,12 @@ pub async fn list_page(
         })
         .await?;
     let mut page = Page::default();
-    if at.page > 1 && count != at.count && at.restarts < MAX_RESTARTS {
-        tracing::info!(account = %account, before = at.count, now = count, "Seafile site link count changed during the crawl; starting again");
+    if at.page > 1 && count != at.total && at.restarts < MAX_RESTARTS {
+        tracing::info!(account = %account, before = at.total, now = count, "Seafile site link count changed during the crawl; starting again");
         page.next = Some(
             SiteCursor {
                 page: 1,
-                count,
+                total: count,
                 restarts: at.restarts + 1,
             }
             .encode(),
@@ -164,7 +114,7 @@ pub async fn list_page(
         page.next = Some(
             SiteCursor {
                 page: at.page + 1,
-                count,
+                total: count,
                 restarts: at.restarts,
             }
             .encode(),
@@ -224,12 +174,15 @@ mod tests {
     fn cursors_round_trip_and_reject_others() {
         let c = SiteCursor {
             page: 7,
-            count: 1234,
+            total: 1234,
             restarts: 1,
         };
-        assert_eq!(SiteCursor::parse(&c.encode()).ok(), Some(c));
+        assert_eq!(SiteCursor::parse(&c.encode(), "Seafile").ok(), Some(c));
         for bad in ["", "site:", "site:0:1:0", "site:1:2", "site:a:b:c", "x"] {
-            assert!(SiteCursor::parse(&PageCursor(bad.into())).is_err(), "{bad}");
+            assert!(
+                SiteCursor::parse(&PageCursor(bad.into()), "Seafile").is_err(),
+                "{bad}"
+            );
         }
     }
 }

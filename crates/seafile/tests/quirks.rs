@@ -6,11 +6,11 @@ mod common;
 use common::{config, password_auth, sim, sim_with, site_provider, token_auth, user_provider};
 use serde_json::json;
 use std::time::Duration;
+use unishare_core::paging::SiteCursor;
 use unishare_core::{
     CallContext, CreateShare, ErrorKind, Inventory, Patch, PermissionsInput, ShareProvider,
     SourceInput, UpdateShare,
 };
-use unishare_seafile::site::SiteCursor;
 use unishare_seafile::SeafileProvider;
 use unishare_testkit::faults::Fault;
 use unishare_testkit::seafile::{
@@ -338,8 +338,8 @@ async fn a_count_change_during_a_site_crawl_restarts_it() {
     sim.add_link(&alice);
     let restarted = p.list_page(Some(&next), &ctx()).await.unwrap();
     assert!(restarted.shares.is_empty());
-    let cursor = SiteCursor::parse(restarted.next.as_ref().unwrap()).unwrap();
-    assert_eq!((cursor.page, cursor.count, cursor.restarts), (1, 151, 1));
+    let cursor = SiteCursor::parse(restarted.next.as_ref().unwrap(), "Seafile").unwrap();
+    assert_eq!((cursor.page, cursor.total, cursor.restarts), (1, 151, 1));
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! Listing every user's links for a site administrator (`crate::site` maps the answers).
 
 use super::{CloudreveProvider, Req};
-use crate::site::{map_page, AdminListRequest, SiteCursor};
+use crate::site::{map_page, AdminListRequest};
 use chrono::Utc;
 use reqwest::Method;
+use unishare_core::paging::SiteCursor;
 use unishare_core::retry::Idempotency;
 use unishare_core::{CallContext, Error, ErrorKind, Page, PageCursor};
 
@@ -17,7 +18,7 @@ impl CloudreveProvider {
         ctx: &CallContext,
     ) -> Result<Page, Error> {
         let at = match cursor {
-            Some(c) => SiteCursor::parse(c).map_err(self.context("list"))?,
+            Some(c) => SiteCursor::parse(c, "Cloudreve").map_err(self.context("list"))?,
             None => SiteCursor::start(),
         };
         let page_size: u32 = self.page_size.parse().unwrap_or(100);
