@@ -315,32 +315,3 @@ fn status(
         _ => ShareStatus::SourceDeleted,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use unishare_core::PageCursor;
-
-    #[test]
-    fn cursors_round_trip_and_reject_others() {
-        let c = SiteCursor {
-            page: 7,
-            total: 1234,
-            restarts: 1,
-        };
-        assert_eq!(SiteCursor::parse(&c.encode(), "Cloudreve").ok(), Some(c));
-        for bad in [
-            "",
-            "site:",
-            "site:0:1:0",
-            "site:1:2",
-            "eyJpZCI6ImcyZ3VBIn0=",
-            "site:a:b:c",
-        ] {
-            assert!(
-                SiteCursor::parse(&PageCursor(bad.into()), "Cloudreve").is_err(),
-                "{bad}"
-            );
-        }
-    }
-}

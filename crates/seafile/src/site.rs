@@ -165,24 +165,3 @@ pub fn not_admin(e: Error) -> Error {
         e
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_others() {
-        let c = SiteCursor {
-            page: 7,
-            total: 1234,
-            restarts: 1,
-        };
-        assert_eq!(SiteCursor::parse(&c.encode(), "Seafile").ok(), Some(c));
-        for bad in ["", "site:", "site:0:1:0", "site:1:2", "site:a:b:c", "x"] {
-            assert!(
-                SiteCursor::parse(&PageCursor(bad.into()), "Seafile").is_err(),
-                "{bad}"
-            );
-        }
-    }
-}
