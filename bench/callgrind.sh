@@ -16,31 +16,10 @@ trap cleanup EXIT
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
 need valgrind valgrind; need wrk wrk; need jq jq; need curl curl
 
-(cd "$ROOT" && cargo build --release -q -p unishare --bin unishare && cargo build --release -q -p unishare-gateway --example loadbench)
-"$TARGET/release/examples/loadbench" sims --shares 50000 >"$W/sims.json" 2>"$W/sims.log" &
-PIDS+=($!)
-for _ in $(seq 1 600); do [ -s "$W/sims.json" ] && break; sleep 0.1; done
-cat >"$W/gw.toml" <<TOML
-[server]
-listen = "127.0.0.1:0"
-request_timeout = "120s"
-[upstream]
-timeout = "100s"
-[cache]
-ttl = "30m"
-max_stale = "1h"
-cold_wait = "100s"
-[[accounts]]
-name = "hq"
-provider = "cloudreve"
-base_url = "$(jq -r .cloudreve "$W/sims.json")"
-auth = { method = "password", email = "admin@cloudreve.org", password = "demo-password" }
-[[accounts]]
-name = "cn"
-provider = "koodrive"
-base_url = "$(jq -r .koodrive "$W/sims.json")"
-auth = { method = "app", app_id = "demo-app", app_secret = "demo-app-secret", user_id = "1505084218764547200" }
-TOML
+. "$ROOT/bench/lib.sh"
+build_release
+start_sims 50000
+write_gateway_toml
 LIST="/v1/shares?limit=50&sort=views"
 
 measure() { # name url-file command... -> prints "requests instructions"

@@ -12,33 +12,11 @@ W=$(mktemp -d /tmp/unishare-store-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
-(cd "$ROOT" && cargo build --release -q -p unishare --bin unishare && cargo build --release -q -p unishare-gateway --example loadbench)
-"$TARGET/release/examples/loadbench" sims --shares "$PER_VENDOR" >"$W/sims.json" 2>"$W/sims.log" &
-PIDS+=($!)
-for _ in $(seq 1 600); do [ -s "$W/sims.json" ] && break; sleep 0.1; done
-cat >"$W/gw.toml" <<TOML
-[server]
-listen = "127.0.0.1:0"
-request_timeout = "120s"
-[upstream]
-timeout = "100s"
-[cache]
-ttl = "30m"
-max_stale = "1h"
-cold_wait = "100s"
-[store]
-path = "$W/store"
-[[accounts]]
-name = "hq"
-provider = "cloudreve"
-base_url = "$(jq -r .cloudreve "$W/sims.json")"
-auth = { method = "password", email = "admin@cloudreve.org", password = "demo-password" }
-[[accounts]]
-name = "cn"
-provider = "koodrive"
-base_url = "$(jq -r .koodrive "$W/sims.json")"
-auth = { method = "app", app_id = "demo-app", app_secret = "demo-app-secret", user_id = "1505084218764547200" }
-TOML
+. "$ROOT/bench/lib.sh"
+build_release
+start_sims "$PER_VENDOR"
+write_gateway_toml "[store]
+path = \"$W/store\""
 start() { # -> sets GW_PID, BASE; $1 = log name
   "$TARGET/release/unishare" serve --config "$W/gw.toml" >"$W/$1.out" 2>"$W/$1.log" &
   GW_PID=$!; PIDS+=("$GW_PID")
