@@ -15,6 +15,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod cluster;
 pub mod config;
 pub mod config_error;
 pub mod config_keys;

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod koodrive;
 pub mod live;
 pub mod nextcloud;
+pub mod redis;
 pub mod seafile;
 mod serve;
 pub mod sims;

@@ -67,6 +67,8 @@ pub struct Config {
     pub limits: LimitsSection,
     /// `[store]`.
     pub store: crate::store::StoreSection,
+    /// `[cluster]`, when a Redis URL is configured.
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 impl Config {

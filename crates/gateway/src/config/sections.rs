@@ -139,6 +139,9 @@ pub struct RawConfig {
     /// `[store]`.
     #[serde(default)]
     pub store: crate::store::StoreSection,
+    /// `[cluster]`.
+    #[serde(default)]
+    pub cluster: crate::cluster::ClusterSection,
 }
 
 /// Longest duration accepted anywhere in the config.
@@ -215,6 +218,7 @@ impl RawConfig {
             api_keys: Vec::new(),
             limits: LimitsSection::default(),
             store: Default::default(),
+            cluster: Default::default(),
         }
     }
 }

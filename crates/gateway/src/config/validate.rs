@@ -28,7 +28,9 @@ impl RawConfig {
         }
         self.limits.validate(origin)?;
         self.store.validate(origin)?;
+        let cluster = self.cluster.validate(origin)?;
         Ok(Config {
+            cluster,
             limits: self.limits,
             store: self.store,
             server: self.server,
