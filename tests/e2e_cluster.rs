@@ -221,3 +221,71 @@ async fn with_redis_killed_every_replica_answers_and_rejoins_when_it_returns() {
         "after the re-join, A never listed the share created on B"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_or_flapping_redis_never_costs_a_request() {
+    let r = std::sync::Arc::new(std::sync::Mutex::new(redis()));
+    let v = vendors(20).await;
+    let cfg = cluster_config(&v, &r.lock().unwrap(), "500ms");
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    let b = Gateway::start(&cfg);
+    b.ready().await;
+    serves_everything(&b, &v).await;
+    let want = all_ids(&v).len() as u64;
+    let http = reqwest::Client::new();
+    let uris = v.cloudreve.source_uris();
+
+    // Hung: Redis stops answering (SIGSTOP) for 2 s, connections open; then it flaps (killed
+    // and restarted three times). Reads, refreshes past the TTL and writes all keep answering.
+    let faults = {
+        let r = std::sync::Arc::clone(&r);
+        tokio::task::spawn_blocking(move || {
+            r.lock().unwrap().freeze_for(Duration::from_secs(2));
+            for _ in 0..3 {
+                let mut r = r.lock().unwrap();
+                r.kill();
+                std::thread::sleep(Duration::from_millis(400));
+                r.restart().expect("restart");
+                drop(r);
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        })
+    };
+    let mut requests = 0;
+    let mut writes = 0;
+    while !faults.is_finished() {
+        for g in [&a, &b] {
+            let (status, body) = get(&g.url("/v1/shares?limit=1"), None).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(
+                body["total"].as_u64().map(|t| t >= want),
+                Some(true),
+                "{body}"
+            );
+            requests += 1;
+        }
+        if requests % 20 == 0 && writes < uris.len() {
+            let (status, body) = send(
+                http.post(a.url("/v1/accounts/hq/shares"))
+                    .json(&json!({"source": {"uri": uris[writes]}})),
+                None,
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+            writes += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    faults.await.expect("faults");
+    assert!(
+        requests > 50 && writes > 0,
+        "{requests} reads, {writes} writes"
+    );
+    for g in [&a, &b] {
+        assert!(metric(g, "unishare_cluster_errors_total").await >= Some(1.0));
+        let back =
+            wait_until(|| async { metric(g, "unishare_cluster_up").await == Some(1.0) }).await;
+        assert!(back, "a replica never re-joined after the flapping");
+    }
+}

@@ -72,9 +72,9 @@ impl Account {
         // In a cluster, a fresh shared snapshot replaces the crawl; else crawl under the lease
         // (or alone while Redis does not answer).
         let lease = match self.cluster.get() {
-            Some(cluster) => match cluster.plan(&self).await {
-                crate::cluster::Plan::Loaded(snap) => return Ok(snap),
-                crate::cluster::Plan::Crawl(lease) => lease,
+            Some(cluster) => match cluster.before_crawl(&self).await {
+                super::Refresh::Loaded(snap) => return Ok(snap),
+                super::Refresh::Crawl(permit) => permit,
             },
             None => None,
         };
@@ -119,7 +119,7 @@ impl Account {
                     store.save_in_background(Arc::clone(&snap));
                 }
                 if let (Some(cluster), Some(lease)) = (self.cluster.get(), lease) {
-                    cluster.publish_snapshot(lease, Arc::clone(&snap), started);
+                    cluster.after_crawl(lease, Arc::clone(&snap), started);
                 }
                 lock(&self.writes).retain(|(at, _)| *at >= started);
                 let ms = started.elapsed().as_millis() as u64;

@@ -6,7 +6,7 @@ use super::lease::{Acquire, Lease};
 use super::snapshots::{self, Keys, Publish, Published};
 use super::writes;
 use super::Shared;
-use crate::account::Account;
+use crate::account::{Account, CoordinatorInfo, CrawlPermit, Refresh};
 use crate::snapshot::Snapshot;
 use crate::store::StoreKey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +37,8 @@ enum Sync {
 
 /// One account's cluster state.
 pub struct AccountCluster {
+    /// Itself, for the tasks it spawns.
+    me: std::sync::Weak<AccountCluster>,
     shared: Arc<Shared>,
     keys: Keys,
     key: StoreKey,
@@ -52,6 +54,8 @@ pub struct AccountCluster {
     loaded: tokio::sync::Notify,
     /// Bytes of the last shared snapshot read or written (sizes the transfer deadline).
     last_size: AtomicU64,
+    /// Shared snapshots loaded.
+    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for AccountCluster {
@@ -69,8 +73,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AccountCluster {
     /// The cluster state of the account stored under `key`.
-    pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> AccountCluster {
-        AccountCluster {
+    pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> Arc<AccountCluster> {
+        Arc::new_cyclic(|me| AccountCluster {
+            me: me.clone(),
             keys: Keys::new(&shared.namespace, &key.account),
             shared,
             key,
@@ -80,12 +85,23 @@ impl AccountCluster {
             sync_lock: tokio::sync::Mutex::new(()),
             loaded: tokio::sync::Notify::new(),
             last_size: AtomicU64::new(0),
-        }
+            loads: AtomicU64::new(0),
+        })
     }
 
     /// The shared generation held (0: none).
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Shared snapshots loaded instead of crawling.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Whether Redis answers now.
+    pub fn redis_up(&self) -> bool {
+        self.shared.conn.health.is_up()
     }
 
     /// Decides a refresh: a fresh shared snapshot is loaded instead of crawling; else the
@@ -180,6 +196,7 @@ impl AccountCluster {
         account.install_shared(snap);
         *lock(&self.last_write) = probe.writes.clone();
         self.catch_up(account, true).await;
+        self.loads.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("unishare_cluster_loads_total", "outcome" => "loaded").increment(1);
         tracing::info!(account = %self.key.account, generation = probe.generation, shares,
             age_ms = age.as_millis() as u64, ms = started.elapsed().as_millis() as u64,
@@ -238,11 +255,11 @@ impl AccountCluster {
 
     /// Sends a write made through this replica to the others (in the background; when Redis
     /// does not answer, the others see it at their next crawl).
-    pub fn publish_write(self: &Arc<Self>, upserts: &[Arc<Share>], removed: &[String]) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+    pub fn publish_write(&self, upserts: &[Arc<Share>], removed: &[String]) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
             return;
         };
-        let (me, upserts, removed) = (Arc::clone(self), upserts.to_vec(), removed.to_vec());
+        let (upserts, removed) = (upserts.to_vec(), removed.to_vec());
         rt.spawn(async move {
             let message = super::events::write_message(&me.key.account, &me.shared.replica);
             let out = writes::append(
@@ -269,16 +286,10 @@ impl AccountCluster {
     /// Publishes the snapshot a crawl under `lease` installed (in the background): encoded off
     /// the runtime's threads, refused by Redis if the lease was lost meanwhile. `crawl_started`:
     /// when the crawl began (the snapshot's age counts from it on every replica).
-    pub fn publish_snapshot(
-        self: &Arc<Self>,
-        lease: Lease,
-        snap: Arc<Snapshot>,
-        crawl_started: Instant,
-    ) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+    pub fn publish_snapshot(&self, lease: Lease, snap: Arc<Snapshot>, crawl_started: Instant) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
             return;
         };
-        let me = Arc::clone(self);
         // Every write applied so far is in the snapshot the crawl installed.
         let writes_held = lock(&self.last_write).clone();
         rt.spawn(async move {
@@ -327,6 +338,34 @@ impl AccountCluster {
                 .increment(1);
             drop(lease);
         });
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::account::Coordinator for AccountCluster {
+    async fn before_crawl(&self, account: &Arc<Account>) -> Refresh {
+        match self.plan(account).await {
+            Plan::Loaded(snap) => Refresh::Loaded(snap),
+            Plan::Crawl(lease) => Refresh::Crawl(lease.map(|l| CrawlPermit(Box::new(l)))),
+        }
+    }
+
+    fn after_crawl(&self, permit: CrawlPermit, snapshot: Arc<Snapshot>, started: Instant) {
+        if let Ok(lease) = permit.0.downcast::<Lease>() {
+            self.publish_snapshot(*lease, snapshot, started);
+        }
+    }
+
+    fn write(&self, upserts: &[Arc<Share>], removed: &[String]) {
+        self.publish_write(upserts, removed);
+    }
+
+    fn info(&self) -> CoordinatorInfo {
+        CoordinatorInfo {
+            generation: self.generation(),
+            loads: self.loads(),
+            up: self.redis_up(),
+        }
     }
 }
 
