@@ -25,6 +25,9 @@ pub enum Refresh {
     Loaded(Arc<Snapshot>),
     /// Crawl, with the permit to publish (`None`: crawl alone, nothing is published).
     Crawl(Option<CrawlPermit>),
+    /// Another replica's crawl just failed: count it as this one's (served stale on error, the
+    /// failure backoff runs) instead of calling the sick vendor again.
+    Failed(unishare_core::Error),
 }
 
 /// What a coordinator reports about the account (`GET /v1/accounts`).
@@ -45,6 +48,14 @@ pub trait Coordinator: Send + Sync + std::fmt::Debug {
     async fn before_crawl(&self, account: &Arc<Account>) -> Refresh;
     /// A crawl under `permit` installed `snapshot`; it began at `started`.
     fn after_crawl(&self, permit: CrawlPermit, snapshot: Arc<Snapshot>, started: Instant);
+    /// A crawl under `permit` failed with `error`; the other replicas should not crawl for
+    /// `backoff`.
+    fn crawl_failed(
+        &self,
+        permit: CrawlPermit,
+        error: &unishare_core::Error,
+        backoff: std::time::Duration,
+    );
     /// A write made through this replica (already applied locally).
     fn write(&self, upserts: &[Arc<Share>], removed: &[String]);
     /// What to report.

@@ -75,6 +75,13 @@ impl Account {
             Some(cluster) => match cluster.before_crawl(&self).await {
                 super::Refresh::Loaded(snap) => return Ok(snap),
                 super::Refresh::Crawl(permit) => permit,
+                super::Refresh::Failed(error) => {
+                    let error = error
+                        .in_account(self.name.as_str(), self.kind)
+                        .with_operation("list");
+                    self.record_failure(&error);
+                    return Err(error);
+                }
             },
             None => None,
         };
@@ -133,6 +140,9 @@ impl Account {
             }
             Err(error) => {
                 self.record_failure(&error);
+                if let (Some(cluster), Some(permit)) = (self.cluster.get(), lease) {
+                    cluster.crawl_failed(permit, &error, self.policy.failure_backoff);
+                }
                 Err(error)
             }
         };

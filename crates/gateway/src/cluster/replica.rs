@@ -21,6 +21,8 @@ pub enum Plan {
     Loaded(Arc<Snapshot>),
     /// Crawl: under the lease (`Some`), or alone because Redis does not answer (`None`).
     Crawl(Option<Lease>),
+    /// The lease holder's crawl failed within the failure backoff: no crawl (its message).
+    Failed(String),
 }
 
 /// What [`AccountCluster::sync`] found.
@@ -42,10 +44,12 @@ pub struct AccountCluster {
     shared: Arc<Shared>,
     keys: Keys,
     key: StoreKey,
-    /// The shared generation of the snapshot held (0: none, or crawled alone).
+    /// The shared generation of the snapshot held (0: none, or crawled alone); shown only.
     generation: AtomicU64,
-    /// The generation this replica is publishing (its own announcement is not reloaded).
-    publishing: AtomicU64,
+    /// The publish id of the snapshot held (what is compared).
+    held: Mutex<String>,
+    /// The publish id this replica is publishing (its own snapshot is not reloaded).
+    publishing: Mutex<String>,
     /// The last write-stream id applied.
     last_write: Mutex<String>,
     /// One sync (load, catch-up) at a time.
@@ -80,7 +84,8 @@ impl AccountCluster {
             shared,
             key,
             generation: AtomicU64::new(0),
-            publishing: AtomicU64::new(0),
+            held: Mutex::new(String::new()),
+            publishing: Mutex::new(String::new()),
             last_write: Mutex::new("0-0".to_owned()),
             sync_lock: tokio::sync::Mutex::new(()),
             loaded: tokio::sync::Notify::new(),
@@ -121,6 +126,9 @@ impl AccountCluster {
                 }
                 _ => {}
             }
+            if let Some(message) = snapshots::recent_failure(&self.shared.conn, &self.keys).await {
+                return Plan::Failed(message);
+            }
             match Lease::acquire(
                 &self.shared.conn,
                 &self.keys.lease,
@@ -151,8 +159,8 @@ impl AccountCluster {
         if probe.generation == 0 {
             return Sync::Nothing;
         }
-        let held = self.generation.load(Ordering::Acquire);
-        if probe.generation == held || probe.generation == self.publishing.load(Ordering::Acquire) {
+        let known = |uid: &str| *lock(&self.held) == uid || *lock(&self.publishing) == uid;
+        if known(&probe.uid) {
             self.catch_up(account, false).await;
             return Sync::Current(probe.age);
         }
@@ -178,6 +186,7 @@ impl AccountCluster {
         .await;
         // A value that cannot be read is not retried until another generation replaces it.
         self.generation.store(probe.generation, Ordering::Release);
+        *lock(&self.held) = probe.uid.clone();
         let snap = match built {
             Ok(Ok(snap)) => snap,
             Ok(Err(e)) => {
@@ -311,7 +320,8 @@ impl AccountCluster {
                 return;
             }
             me.last_size.store(data.len() as u64, Ordering::Relaxed);
-            me.publishing.store(lease.fence, Ordering::Release);
+            let uid = uuid::Uuid::new_v4().simple().to_string();
+            *lock(&me.publishing) = uid.clone();
             let message =
                 super::events::snapshot_message(&me.key.account, &me.shared.replica, lease.fence);
             let out = snapshots::publish(
@@ -325,13 +335,16 @@ impl AccountCluster {
                     writes: &writes_held,
                     channel: &me.shared.channel,
                     message: &message,
+                    uid: &uid,
                 },
             )
             .await;
             if out == Published::Yes {
                 me.generation.store(lease.fence, Ordering::Release);
+                *lock(&me.held) = uid;
                 tracing::info!(account = %me.key.account, generation = lease.fence, bytes = data.len(), "published the snapshot to the cluster");
             } else {
+                lock(&me.publishing).clear();
                 tracing::warn!(account = %me.key.account, outcome = out.as_str(), "the snapshot was not published to the cluster");
             }
             metrics::counter!("unishare_cluster_publishes_total", "outcome" => out.as_str())
@@ -347,7 +360,21 @@ impl crate::account::Coordinator for AccountCluster {
         match self.plan(account).await {
             Plan::Loaded(snap) => Refresh::Loaded(snap),
             Plan::Crawl(lease) => Refresh::Crawl(lease.map(|l| CrawlPermit(Box::new(l)))),
+            Plan::Failed(message) => Refresh::Failed(unishare_core::Error::upstream_unavailable(
+                format!("the crawl of another replica failed: {message}"),
+            )),
         }
+    }
+
+    fn crawl_failed(&self, permit: CrawlPermit, error: &unishare_core::Error, backoff: Duration) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
+            return;
+        };
+        let message = error.to_string();
+        rt.spawn(async move {
+            snapshots::record_failure(&me.shared.conn, &me.keys, &message, backoff).await;
+            drop(permit);
+        });
     }
 
     fn after_crawl(&self, permit: CrawlPermit, snapshot: Arc<Snapshot>, started: Instant) {

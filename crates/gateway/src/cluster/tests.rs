@@ -35,6 +35,7 @@ fn publish<'a>(lease: &'a Lease, data: &'a [u8], channel: &'a str) -> Publish<'a
         writes: "0-0",
         channel,
         message: "{}",
+        uid: "test",
     }
 }
 
@@ -220,4 +221,102 @@ async fn a_dead_redis_answers_none_in_time_and_the_connection_recovers() {
     }
     assert!(back, "the connection never recovered");
     assert!(c.health.is_up());
+}
+
+/// One replica's account `hq` over the simulator, in the cluster of `conn` (namespace `t`).
+fn replica(
+    conn: &Conn,
+    sim: &unishare_testkit::cloudreve::CloudreveSim,
+    name: &str,
+) -> Arc<crate::account::Account> {
+    use unishare_cloudreve::{CloudreveAuth, CloudreveConfig, CloudreveProvider};
+    let defaults = unishare_testkit::cloudreve::CloudreveSimConfig::default();
+    let account = unishare_core::AccountName::new("hq").expect("name");
+    let mut pc = CloudreveConfig::new(
+        account,
+        sim.base_url(),
+        CloudreveAuth::Password {
+            email: defaults.email.clone(),
+            password: unishare_core::Secret::new(defaults.password.clone()),
+        },
+    );
+    pc.policy = unishare_core::retry::RetryPolicy::new(Duration::from_secs(5), 0);
+    let provider = Arc::new(CloudreveProvider::new(pc).expect("provider"));
+    let a = crate::account::Account::new(
+        provider,
+        crate::account::CachePolicy {
+            ttl: Duration::from_secs(60),
+            max_stale: Duration::from_secs(600),
+            cold_wait: Duration::from_secs(5),
+            max_shares: 10_000,
+            failure_backoff: Duration::from_secs(30),
+        },
+    );
+    let shared = Arc::new(super::Shared {
+        conn: conn.clone(),
+        namespace: "t".into(),
+        replica: name.into(),
+        channel: "t:events".into(),
+        lease: Duration::from_secs(5),
+    });
+    let key = crate::store::StoreKey {
+        account: "hq".into(),
+        source: format!("cloudreve {}", sim.base_url()),
+    };
+    a.attach_cluster(super::AccountCluster::new(shared, key));
+    a
+}
+
+#[tokio::test]
+async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
+    use unishare_testkit::cloudreve::{fault, CloudreveSim, CloudreveSimConfig};
+    let r = redis();
+    let c = conn(&r);
+    let sim = CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: 30,
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let a = replica(&c, &sim, "ra");
+    let b = replica(&c, &sim, "rb");
+    let crawled = a.start_crawl().await.expect("A crawls");
+    assert_eq!(crawled.shares.len(), 30);
+    let calls = sim.counters().get("list");
+    // A publishes in the background.
+    let keys = Keys::new("t", "hq");
+    for _ in 0..200 {
+        if snapshots::probe(&c, &keys).await.map(|p| p.generation) > Some(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let loaded = b.start_crawl().await.expect("B loads");
+    assert_eq!(loaded.shares.len(), 30);
+    assert_eq!(sim.counters().get("list"), calls, "B called the vendor");
+    let secret = |s: &Arc<crate::snapshot::Snapshot>| {
+        s.shares
+            .iter()
+            .filter_map(|x| x.password.as_ref().map(|p| p.expose().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert!(!secret(&crawled).is_empty(), "the simulator seeds password shares");
+    assert_eq!(secret(&loaded), secret(&crawled), "passwords travel with the snapshot");
+    assert_eq!(b.cluster().expect("cluster").info().loads, 1);
+
+    // The vendor fails A's next crawl (taken under the lease: the shared one is still there,
+    // so make it stale by removing it); B then does not call the vendor during the backoff.
+    let _: Option<i64> = c.run("test", redis::cmd("DEL").arg(&keys.snap)).await;
+    sim.faults().inject("list", fault::empty_500(), None);
+    a.start_crawl().await.expect_err("the vendor fails");
+    let calls = sim.counters().get("list");
+    for _ in 0..200 {
+        if snapshots::recent_failure(&c, &keys).await.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let e = b.start_crawl().await.expect_err("shared failure");
+    assert!(e.message().contains("another replica"), "{e}");
+    assert_eq!(sim.counters().get("list"), calls, "B called the sick vendor");
 }
