@@ -3,7 +3,8 @@
 # loopback port and the load simulators (2 x SHARES_PER_VENDOR shares):
 #  1. a replica joining a warm cluster: replica A crawls and publishes; replica B is started and
 #     the time from its start to a list answer with every share is printed, with B's crawl count
-#     (0: it loaded the shared snapshots instead of crawling);
+#     (0: it loaded the shared snapshots instead of crawling); then a revoke through B and the
+#     time until A answers 404 for that share;
 #  2. cache-hit requests/s of the cluster replica B against a single process without [cluster]
 #     over the same simulators, in alternating wrk rounds of the same run (ratio B / single).
 # Gateways run on core GW_CPU, wrk on LOAD_CPU. Needs redis-server, redis-cli, jq, curl, wrk.
@@ -60,10 +61,21 @@ T1=$(date +%s%N)
 echo "shared snapshots in Redis: $((BYTES / 1024)) KiB for $WANT shares ($((BYTES / WANT)) B/share)"
 echo "replica joining a warm cluster: $(( (T1 - T0) / 1000000 )) ms from start to a list answer with all $WANT shares; its crawls: $(crawls "$B") (A's: $(crawls "$A"))"
 
+# 1b. A write on B read on A: revoke one share through B, poll A until it answers 404.
+ID=$(curl -s "$B/v1/shares?account=hq&limit=1" | jq -r '.shares[0].id')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$A/v1/shares/$ID")" = 200 ] || { echo "A does not serve $ID" >&2; exit 1; }
+T0=$(date +%s%N)
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$B/v1/shares/$ID")
+[ "$CODE" = 204 ] || { echo "revoke on B answered $CODE" >&2; exit 1; }
+T1=$(date +%s%N)
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "$A/v1/shares/$ID")" = 404 ]; do :; done
+T2=$(date +%s%N)
+echo "a revoke on B (answered in $(( (T1 - T0) / 1000000 )) ms) was read on A $(( (T2 - T1) / 1000000 )) ms after B answered"
+
 # 2. Cache hits: replica B (cluster) vs a single process (no [cluster]), alternating rounds.
 kill "$A_PID"; wait "$A_PID" 2>/dev/null || true # only B and the single process take load
 start "$W/single.toml" single; S=$BASE
-until [ "$(total "$S")" = "$WANT" ]; do sleep 0.2; done
+until [ "$(total "$S")" = "$((WANT - 1))" ]; do sleep 0.2; done
 LIST="/v1/shares?limit=50&sort=views"
 rps() { taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1$LIST" | awk '/Requests\/sec/ {print $2}'; }
 CL=(); SI=()

@@ -300,8 +300,15 @@ async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
             .filter_map(|x| x.password.as_ref().map(|p| p.expose().to_owned()))
             .collect::<Vec<_>>()
     };
-    assert!(!secret(&crawled).is_empty(), "the simulator seeds password shares");
-    assert_eq!(secret(&loaded), secret(&crawled), "passwords travel with the snapshot");
+    assert!(
+        !secret(&crawled).is_empty(),
+        "the simulator seeds password shares"
+    );
+    assert_eq!(
+        secret(&loaded),
+        secret(&crawled),
+        "passwords travel with the snapshot"
+    );
     assert_eq!(b.cluster().expect("cluster").info().loads, 1);
 
     // The vendor fails A's next crawl (taken under the lease: the shared one is still there,
@@ -318,5 +325,9 @@ async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
     }
     let e = b.start_crawl().await.expect_err("shared failure");
     assert!(e.message().contains("another replica"), "{e}");
-    assert_eq!(sim.counters().get("list"), calls, "B called the sick vendor");
+    assert_eq!(
+        sim.counters().get("list"),
+        calls,
+        "B called the sick vendor"
+    );
 }
