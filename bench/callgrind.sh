@@ -4,7 +4,8 @@
 # `valgrind --tool=callgrind` with instrumentation switched on only while wrk sends the same
 # request; prints instructions per request for both. Deterministic for a given binary, unlike
 # throughput on a shared VM. Needs valgrind, wrk, jq, curl (installed from the system packages
-# when missing). KEEP=DIR keeps the callgrind files for callgrind_annotate.
+# when missing). KEEP=DIR keeps the callgrind files for callgrind_annotate. REDIS_URL=redis://…
+# runs the gateway as a `[cluster]` replica (docs/cluster.md) over that Redis.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -19,7 +20,9 @@ need valgrind valgrind; need wrk wrk; need jq jq; need curl curl
 . "$ROOT/bench/lib.sh"
 build_release
 start_sims 50000
-write_gateway_toml
+write_gateway_toml "${REDIS_URL:+[cluster]
+redis_url = \"$REDIS_URL\"
+namespace = \"callgrind-$$\"}"
 LIST="/v1/shares?limit=50&sort=views"
 
 measure() { # name url-file command... -> prints "requests instructions"
@@ -29,6 +32,13 @@ measure() { # name url-file command... -> prints "requests instructions"
   for _ in $(seq 1 30000); do grep -q "listening on" "$W/$name.out" 2>/dev/null && break; sleep 0.01; done
   local base; base=$(grep -o 'http://[0-9.:]*' "$W/$name.out" | head -1)
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ] || [ "$name" = baseline ]; do sleep 0.2; done
+  if [ "$name" = gateway ] && [ -n "${REDIS_URL:-}" ]; then
+    # A replica publishes its crawl in the background: measure after it did.
+    for acct in hq cn; do
+      until [ "$(redis-cli -u "$REDIS_URL" hexists "callgrind-$$:$acct:snap" gen)" = 1 ]; do sleep 0.2; done
+    done
+    sleep 2
+  fi
   [ "$name" = gateway ] && curl -sf "$base$LIST" -o "$W/body.json"
   for _ in 1 2 3 4 5; do curl -sf "$base$LIST" -o /dev/null; done
   callgrind_control -i on "$pid" >/dev/null 2>&1
