@@ -16,5 +16,6 @@
 pub mod config;
 pub mod conn;
 pub mod health;
+pub mod limits;
 
 pub use config::{ClusterConfig, ClusterSection};
