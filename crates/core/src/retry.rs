@@ -313,7 +313,9 @@ impl RetryPolicy {
             if self.breaker.state() != BreakerState::Closed {
                 return Err(err);
             }
-            if !self.budget.withdraw().await {
+            // Asking a shared budget may take what the wait and a fair attempt leave spare.
+            let spare = left.saturating_sub(wait.saturating_add(self.min_attempt_time()));
+            if !self.budget.withdraw(spare).await {
                 self.stats.budget_exhausted.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(account = %self.account, error = %err, "retry budget spent; not retrying");
                 return Err(err);

@@ -8,7 +8,7 @@
 
 use super::shared::SharedLimits;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A retry budget: retries may be at most `ratio` of calls, plus `min_per_sec` retries per
 /// second so that a quiet account can still retry.
@@ -113,21 +113,21 @@ impl RetryBudget {
         }
     }
 
-    /// Takes one retry: from the attached coordinator when it answers, else (or without one)
-    /// from the local balance. A retry the coordinator grants is also taken from the local
-    /// balance (when there is one left), so that the local balance, the fallback, stays this
-    /// replica's own account of its calls and retries.
-    pub async fn withdraw(&self) -> bool {
+    /// Takes one retry: from the attached coordinator when it answers within `within`, else
+    /// (or without one) from the local balance. A retry the coordinator grants is also taken
+    /// from the local balance (when there is one left), so that the local balance, the
+    /// fallback, stays this replica's own account of its calls and retries.
+    pub async fn withdraw(&self, within: Duration) -> bool {
         let Some(shared) = self.shared.get() else {
             return self.try_withdraw();
         };
-        match shared.try_withdraw().await {
-            Some(true) => {
+        match tokio::time::timeout(within, shared.try_withdraw()).await {
+            Ok(Some(true)) => {
                 let _ = self.try_withdraw();
                 true
             }
-            Some(false) => false,
-            None => self.try_withdraw(),
+            Ok(Some(false)) => false,
+            Ok(None) | Err(_) => self.try_withdraw(),
         }
     }
 
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(Fake::count(&fake.deposits), 20);
         // The local balance has 1 + 4 retries (float error: 4.99…), but the cluster's budget
         // is spent; the local balance is left as it was.
-        assert!(!b.withdraw().await);
+        assert!(!b.withdraw(Duration::from_secs(5)).await);
         assert!((4..=5).contains(&b.available()), "{}", b.available());
         assert_eq!(Fake::count(&fake.withdraws), 1);
 
@@ -220,7 +220,7 @@ mod tests {
         // Granted by the coordinator though the local balance (1, no income) runs dry; the
         // local balance follows.
         for _ in 0..3 {
-            assert!(b.withdraw().await);
+            assert!(b.withdraw(Duration::from_secs(5)).await);
         }
         assert_eq!(b.available(), 0);
         assert_eq!(Fake::count(&fake.withdraws), 3);
@@ -235,7 +235,7 @@ mod tests {
         }
         // 1 + 10 × 0.2 = 3 (within float error: 2 or 3).
         let mut granted = 0u64;
-        while b.withdraw().await {
+        while b.withdraw(Duration::from_secs(5)).await {
             granted += 1;
         }
         assert!((2..=3).contains(&granted), "granted {granted}");
@@ -250,5 +250,16 @@ mod tests {
         assert_eq!(b.initial_balance(), 2.5);
         assert_eq!(RetryBudget::new(0.2, 0.0).initial_balance(), 1.0);
         assert!(b.shared().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_coordinator_that_does_not_answer_in_time_leaves_it_to_the_local_balance() {
+        let b = RetryBudget::new(0.0, 0.0);
+        let mut fake = Fake::new([], None, Some(false));
+        fake.hang = true;
+        b.attach_shared(Arc::new(fake)).unwrap();
+        // The starting balance of 1, then nothing.
+        assert!(b.withdraw(Duration::from_millis(10)).await);
+        assert!(!b.withdraw(Duration::from_millis(10)).await);
     }
 }

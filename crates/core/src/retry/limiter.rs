@@ -17,12 +17,12 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-/// Why a wait for a slot ended without one (before the overall timeout).
-enum NoSlot {
-    /// The semaphore was closed.
-    Closed,
-    /// The coordinator's next rate slot comes after the deadline, in this long.
-    Late(Duration),
+/// `fut`'s output, or `None` when `deadline` (if any) passes first.
+async fn by<F: std::future::Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, fut).await.ok(),
+        None => Some(fut.await),
+    }
 }
 
 /// The shortest wait between two asks of the coordinator for a rate slot.
@@ -155,46 +155,45 @@ impl Limiter {
     ///
     /// With a coordinator attached, the rate slot is asked of it, waiting between asks as long
     /// as it says; a wait that would end after `within` fails at once. When it is unavailable
-    /// the local rate limiter decides. Either way a `RateLimited` error (not retryable) when no
-    /// slot is found in time.
+    /// (or has not answered by the end of `within`) the local rate limiter decides. Either way
+    /// a `RateLimited` error (not retryable) when no slot is found in time.
     pub async fn acquire(&self, within: Duration) -> Result<OwnedSemaphorePermit, Error> {
         let deadline = Instant::now().checked_add(within);
-        let wait = async {
-            if let Some((rate, local)) = &self.rate {
-                match self.shared.get() {
-                    Some(shared) => {
-                        Self::shared_slot(shared.as_ref(), *rate, local, deadline).await?
-                    }
-                    None => local.until_ready().await,
-                }
+        let period = self.rate.as_ref().map(|(r, _)| r.per / r.count);
+        if let Some((rate, local)) = &self.rate {
+            let slot = match self.shared.get() {
+                Some(shared) => Self::shared_slot(shared.as_ref(), *rate, local, deadline).await,
+                None => by(deadline, local.until_ready())
+                    .await
+                    .ok_or(rate.per / rate.count),
+            };
+            if let Err(next) = slot {
+                return Err(self.no_slot(within, Some(next)));
             }
-            Arc::clone(&self.semaphore)
-                .acquire_owned()
-                .await
-                .map_err(|_closed| NoSlot::Closed)
-        };
-        match tokio::time::timeout(within, wait).await {
-            Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(NoSlot::Closed)) => Err(Error::internal("account limiter closed")),
-            Ok(Err(NoSlot::Late(next))) => Err(self.no_slot(within, Some(next))),
-            Err(_) => Err(self.no_slot(within, self.rate.as_ref().map(|(r, _)| r.per / r.count))),
+        }
+        match by(deadline, Arc::clone(&self.semaphore).acquire_owned()).await {
+            Some(Ok(permit)) => Ok(permit),
+            Some(Err(_closed)) => Err(Error::internal("account limiter closed")),
+            None => Err(self.no_slot(within, period)),
         }
     }
 
     /// Takes a rate slot from the coordinator, or from `local` while it is unavailable.
-    /// `Err(Late(wait))` when the coordinator's next slot comes after `deadline`.
+    /// `Err(wait)` when no slot comes before `deadline`, next in about `wait`.
     async fn shared_slot(
         shared: &dyn SharedLimits,
         rate: RateLimit,
         local: &DefaultDirectRateLimiter,
         deadline: Option<Instant>,
-    ) -> Result<(), NoSlot> {
+    ) -> Result<(), Duration> {
+        let period = rate.per / rate.count;
         loop {
-            match shared.rate_slot(rate).await {
-                None => {
-                    local.until_ready().await;
-                    return Ok(());
-                }
+            let Some(answer) = by(deadline, shared.rate_slot(rate)).await else {
+                // The coordinator used up the whole wait: the local limiter decides at once.
+                return local.check().map_err(|_| period);
+            };
+            match answer {
+                None => return by(deadline, local.until_ready()).await.ok_or(period),
                 Some(wait) if wait.is_zero() => {
                     // The local limiter keeps this process's own account of its calls, for
                     // when the coordinator becomes unavailable (its verdict is not needed).
@@ -205,7 +204,7 @@ impl Limiter {
                     let wait = wait.max(MIN_ASK_INTERVAL);
                     let until = Instant::now() + wait;
                     if deadline.is_some_and(|d| until > d) {
-                        return Err(NoSlot::Late(wait));
+                        return Err(wait);
                     }
                     tokio::time::sleep_until(until).await;
                 }
@@ -382,5 +381,19 @@ mod tests {
         assert!(l.acquire(Duration::from_secs(5)).await.is_ok());
         assert_eq!(Fake::count(&fake.rate_asks), 0);
         assert!(l.attach_shared(fake).is_err(), "attached once only");
+    }
+
+    #[tokio::test]
+    async fn a_coordinator_that_does_not_answer_in_time_leaves_it_to_the_local_limiter() {
+        let l = Limiter::new(8, hourly(1));
+        let mut fake = Fake::new([], Some(Duration::ZERO), None);
+        fake.hang = true;
+        let fake = attach(&l, fake);
+        // The local limiter has one slot this hour: the first call gets it at the end of its
+        // wait, the second finds none.
+        drop(l.acquire(Duration::from_millis(20)).await.unwrap());
+        let e = l.acquire(Duration::from_millis(20)).await.unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::RateLimited { .. }), "{e}");
+        assert_eq!(Fake::count(&fake.rate_asks), 2);
     }
 }

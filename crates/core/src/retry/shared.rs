@@ -41,13 +41,14 @@ pub(crate) mod fake {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
 
-    /// Answers rate asks from a script (then `rate_after`), withdraws with `withdraw`, and
-    /// counts what it was asked.
+    /// Answers rate asks from a script (then `rate_after`; never when `hang`), withdraws with
+    /// `withdraw`, and counts what it was asked.
     #[derive(Debug)]
     pub(crate) struct Fake {
         pub rates: Mutex<VecDeque<Option<Duration>>>,
         pub rate_after: Option<Duration>,
         pub withdraw: Option<bool>,
+        pub hang: bool,
         pub rate_asks: AtomicU64,
         pub deposits: AtomicU64,
         pub withdraws: AtomicU64,
@@ -63,6 +64,7 @@ pub(crate) mod fake {
                 rates: Mutex::new(rates.into_iter().collect()),
                 rate_after,
                 withdraw,
+                hang: false,
                 rate_asks: AtomicU64::new(0),
                 deposits: AtomicU64::new(0),
                 withdraws: AtomicU64::new(0),
@@ -78,6 +80,9 @@ pub(crate) mod fake {
     impl SharedLimits for Fake {
         async fn rate_slot(&self, _rate: RateLimit) -> Option<Duration> {
             self.rate_asks.fetch_add(1, Ordering::SeqCst);
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
             let next = self.rates.lock().ok().and_then(|mut q| q.pop_front());
             next.unwrap_or(self.rate_after)
         }
@@ -88,6 +93,9 @@ pub(crate) mod fake {
 
         async fn try_withdraw(&self) -> Option<bool> {
             self.withdraws.fetch_add(1, Ordering::SeqCst);
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
             self.withdraw
         }
     }

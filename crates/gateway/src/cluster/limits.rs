@@ -137,9 +137,21 @@ pub fn attach(
 
 impl RedisLimits {
     /// The coordinator of `account` under `namespace`, applying `budget`'s numbers; starts the
-    /// deposit flush when called inside a Tokio runtime (else deposits travel with withdrawals
-    /// only).
+    /// deposit flush (every [`FLUSH_EVERY`]) when called inside a Tokio runtime (else deposits
+    /// travel with withdrawals only).
     pub fn new(conn: Conn, namespace: &str, account: &str, budget: &RetryBudget) -> Arc<Self> {
+        Self::with_flush(conn, namespace, account, budget, Some(FLUSH_EVERY))
+    }
+
+    /// [`RedisLimits::new`] with another flush period; `None`: no periodic flush (deposits
+    /// travel with withdrawals and [`RedisLimits::flush`]).
+    pub fn with_flush(
+        conn: Conn,
+        namespace: &str,
+        account: &str,
+        budget: &RetryBudget,
+        flush_every: Option<Duration>,
+    ) -> Arc<Self> {
         let limits = Arc::new(RedisLimits {
             conn,
             rate_key: format!("{namespace}:rate:{account}"),
@@ -153,8 +165,8 @@ impl RedisLimits {
             pending: AtomicU64::new(0),
             quiet_until: Mutex::new(None),
         });
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(flush_loop(Arc::downgrade(&limits)));
+        if let (Some(every), Ok(runtime)) = (flush_every, tokio::runtime::Handle::try_current()) {
+            runtime.spawn(flush_loop(Arc::downgrade(&limits), every));
         }
         limits
     }
@@ -175,7 +187,7 @@ impl RedisLimits {
     }
 
     /// Sends the pending deposits now (the periodic flush does this by itself). False when
-    /// Redis was not reached (the deposits stay pending).
+    /// Redis was not reached (the deposits are then dropped, see `budget_call`).
     pub async fn flush(&self) -> bool {
         if self.pending() == 0 {
             return true;
@@ -209,14 +221,18 @@ impl RedisLimits {
         answer
     }
 
-    /// Runs the budget script with the pending deposits (`take`: also withdraw one). The
-    /// deposits are put back when Redis is not reached.
+    /// Runs the budget script with the pending deposits (`take`: also withdraw one).
+    ///
+    /// Deposits that do not reach Redis (a failed call, or made during the hold-off) are
+    /// dropped: the local budget had them, and a late answer may mean the script ran, so
+    /// sending them again could count them twice (a retry storm is worse than a retry too
+    /// few).
     async fn budget_call(&self, take: bool) -> Option<bool> {
+        let deposits = self.pending.swap(0, Ordering::AcqRel);
         if self.quiet() {
             local_decision("budget");
             return None;
         }
-        let deposits = self.pending.swap(0, Ordering::AcqRel);
         let b = self.budget;
         let mut call = BUDGET.key(&self.budget_key);
         call.arg(deposits)
@@ -227,9 +243,6 @@ impl RedisLimits {
             .arg(if take { "1" } else { "0" })
             .arg(BUDGET_IDLE_MS);
         let answer: Option<i64> = self.conn.eval("limits_budget", &call).await;
-        if answer.is_none() {
-            self.pending.fetch_add(deposits, Ordering::AcqRel);
-        }
         self.note("budget", answer.map(|granted| granted == 1))
     }
 }
@@ -239,9 +252,9 @@ fn local_decision(kind: &'static str) {
     metrics::counter!("unishare_cluster_limits_local_total", "kind" => kind).increment(1);
 }
 
-/// Sends pending deposits every [`FLUSH_EVERY`] until the coordinator is dropped.
-async fn flush_loop(limits: Weak<RedisLimits>) {
-    let mut tick = tokio::time::interval(FLUSH_EVERY);
+/// Sends pending deposits `every` so long until the coordinator is dropped.
+async fn flush_loop(limits: Weak<RedisLimits>, every: Duration) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {
@@ -435,7 +448,8 @@ mod tests {
     #[tokio::test]
     async fn redis_gone_means_local_decisions_until_it_returns() {
         let mut redis = server();
-        let [a, _b] = replicas(&redis, &RetryBudget::new(0.2, 0.0));
+        // No periodic flush: the test decides when deposits travel.
+        let a = RedisLimits::with_flush(conn(&redis), "t", "a", &RetryBudget::new(0.2, 0.0), None);
         let rate = per_hour(5);
         assert_eq!(a.rate_slot(rate).await, Some(Duration::ZERO));
         redis.kill();
@@ -446,22 +460,30 @@ mod tests {
             None
         );
         assert!(!a.conn.health.is_up());
-        a.deposit();
+        for _ in 0..10 {
+            a.deposit();
+        }
         assert_eq!(
             tokio::time::timeout(TIMEOUT * 10, a.try_withdraw())
                 .await
                 .expect("bounded"),
             None
         );
-        // The deposit is kept for when Redis answers.
-        assert_eq!(a.pending(), 1);
+        assert_eq!(a.pending(), 0, "dropped");
+        // Within the hold-off Redis is not asked, and deposits are dropped too.
+        a.deposit();
         assert!(!a.flush().await);
+        assert_eq!(a.pending(), 0);
 
         redis.restart().expect("restart");
         let slot = eventually(|| a.rate_slot(rate)).await;
         assert_eq!(slot, Some(Duration::ZERO), "asked again after the hold-off");
         assert!(a.conn.health.is_up());
-        // An empty Redis: a new budget (1) plus the kept deposit (0.2).
+        // An empty Redis: a new budget (1); the 11 deposits made while it was gone are not
+        // counted (2 more retries otherwise).
+        for _ in 0..4 {
+            a.deposit();
+        }
         assert_eq!(a.try_withdraw().await, Some(true));
         assert_eq!(a.try_withdraw().await, Some(false));
         assert_eq!(a.pending(), 0);
