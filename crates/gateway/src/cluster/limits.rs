@@ -213,10 +213,9 @@ impl RedisLimits {
     }
 
     /// Notes the outcome of a command: a failure starts the hold-off.
-    fn note<T>(&self, kind: &'static str, answer: Option<T>) -> Option<T> {
+    fn note<T>(&self, answer: Option<T>) -> Option<T> {
         if answer.is_none() {
             *self.lock_quiet() = Instant::now().checked_add(HOLDOFF);
-            local_decision(kind);
         }
         answer
     }
@@ -230,7 +229,6 @@ impl RedisLimits {
     async fn budget_call(&self, take: bool) -> Option<bool> {
         let deposits = self.pending.swap(0, Ordering::AcqRel);
         if self.quiet() {
-            local_decision("budget");
             return None;
         }
         let b = self.budget;
@@ -243,11 +241,12 @@ impl RedisLimits {
             .arg(if take { "1" } else { "0" })
             .arg(BUDGET_IDLE_MS);
         let answer: Option<i64> = self.conn.eval("limits_budget", &call).await;
-        self.note("budget", answer.map(|granted| granted == 1))
+        self.note(answer.map(|granted| granted == 1))
     }
 }
 
-/// Counts one call decided locally because Redis was unavailable.
+/// Counts one decision (`rate` slot or `budget` withdrawal) left to the local limiter or
+/// budget because Redis was unavailable: `unishare_cluster_limits_local_total{kind}`.
 fn local_decision(kind: &'static str) {
     metrics::counter!("unishare_cluster_limits_local_total", "kind" => kind).increment(1);
 }
@@ -272,16 +271,18 @@ impl SharedLimits for RedisLimits {
         if rate.count == 0 || rate.per.is_zero() {
             return None;
         }
-        if self.quiet() {
+        let answer: Option<i64> = if self.quiet() {
+            None
+        } else {
+            let emission_us = rate.per.as_secs_f64() * 1e6 / f64::from(rate.count);
+            let mut call = RATE.key(&self.rate_key);
+            call.arg(emission_us).arg(rate.count);
+            self.note(self.conn.eval("limits_rate", &call).await)
+        };
+        if answer.is_none() {
             local_decision("rate");
-            return None;
         }
-        let emission_us = rate.per.as_secs_f64() * 1e6 / f64::from(rate.count);
-        let mut call = RATE.key(&self.rate_key);
-        call.arg(emission_us).arg(rate.count);
-        let answer: Option<i64> = self.conn.eval("limits_rate", &call).await;
-        self.note("rate", answer)
-            .map(|wait_us| Duration::from_micros(wait_us.max(0) as u64))
+        answer.map(|wait_us| Duration::from_micros(wait_us.max(0) as u64))
     }
 
     fn deposit(&self) {
@@ -289,7 +290,11 @@ impl SharedLimits for RedisLimits {
     }
 
     async fn try_withdraw(&self) -> Option<bool> {
-        self.budget_call(true).await
+        let granted = self.budget_call(true).await;
+        if granted.is_none() {
+            local_decision("budget");
+        }
+        granted
     }
 }
 
