@@ -84,11 +84,6 @@ impl RetryBudget {
         self.shared.set(shared)
     }
 
-    /// The attached coordinator, if any.
-    pub fn shared(&self) -> Option<&Arc<dyn SharedLimits>> {
-        self.shared.get()
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
         // A poisoned lock only means another thread panicked mid-update of two floats.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -249,7 +244,6 @@ mod tests {
         assert_eq!((b.ratio(), b.min_per_sec(), b.cap()), (0.3, 2.5, 25.0));
         assert_eq!(b.initial_balance(), 2.5);
         assert_eq!(RetryBudget::new(0.2, 0.0).initial_balance(), 1.0);
-        assert!(b.shared().is_none());
     }
 
     #[tokio::test]

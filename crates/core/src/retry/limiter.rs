@@ -130,11 +130,6 @@ impl Limiter {
         self.shared.set(shared)
     }
 
-    /// The attached coordinator, if any.
-    pub fn shared(&self) -> Option<&Arc<dyn SharedLimits>> {
-        self.shared.get()
-    }
-
     /// The concurrency limit.
     pub fn max_concurrency(&self) -> usize {
         self.max_concurrency
