@@ -60,13 +60,14 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, under the connection limits of
-/// `[limits]` (`listener.rs`); starts the warm-up crawls first.
+/// `[limits]` (`listener.rs`); joins the `[cluster]` and starts the warm-up crawls first.
 pub async fn serve(
     state: Arc<AppState>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     crate::metrics::install();
+    state.join_cluster().await;
     state.warm_up();
     let limits = state.config.limits.clone();
     let app = router(state);

@@ -24,6 +24,8 @@ pub struct AppState {
     pub pages: crate::page_cache::PageCache,
     /// The callers the API keys stand for.
     pub principals: crate::auth::Principals,
+    /// `[cluster]`: this replica's membership, once joined (`cluster::join`).
+    pub cluster: std::sync::OnceLock<Arc<crate::cluster::Cluster>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -66,14 +68,7 @@ impl AppState {
             for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
                 account.attach_store(crate::store::AccountStore {
                     store: Arc::clone(&store),
-                    // A snapshot of another server is never served under this account.
-                    key: crate::store::StoreKey {
-                        account: config.name.as_str().to_owned(),
-                        source: format!(
-                            "{} {} {:?}",
-                            config.provider, config.base_url, config.inventory
-                        ),
-                    },
+                    key: crate::store::StoreKey::of(config),
                 });
             }
         }
@@ -120,12 +115,24 @@ impl AppState {
             cursors,
             totals,
             pages: crate::page_cache::PageCache::default(),
+            cluster: std::sync::OnceLock::new(),
         })
     }
 
     /// An account by name.
     pub fn account(&self, name: &str) -> Option<&Arc<Account>> {
         self.by_name.get(name)
+    }
+
+    /// Joins the `[cluster]` when one is configured (loads the shared snapshots first; see
+    /// [`crate::cluster::join`]). Call before [`Self::warm_up`]; later calls do nothing.
+    pub async fn join_cluster(&self) {
+        if self.cluster.get().is_some() {
+            return;
+        }
+        if let Some(c) = crate::cluster::join(self).await {
+            let _ = self.cluster.set(c);
+        }
     }
 
     /// Starts the first crawl of every account in the background, and the session

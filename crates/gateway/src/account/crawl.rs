@@ -69,6 +69,15 @@ impl Account {
     }
 
     async fn crawl_and_install(self: Arc<Self>) -> Result<Arc<Snapshot>, Error> {
+        // In a cluster, a fresh shared snapshot replaces the crawl; else crawl under the lease
+        // (or alone while Redis does not answer).
+        let lease = match self.cluster.get() {
+            Some(cluster) => match cluster.plan(&self).await {
+                crate::cluster::Plan::Loaded(snap) => return Ok(snap),
+                crate::cluster::Plan::Crawl(lease) => lease,
+            },
+            None => None,
+        };
         let started = Instant::now();
         let span = tracing::info_span!("crawl", account = %self.name, provider = %self.kind);
         let result = tracing::Instrument::instrument(self.crawl_all(), span).await;
@@ -108,6 +117,9 @@ impl Account {
                 self.restored.store(false, Ordering::Release);
                 if let Some(store) = self.store.get() {
                     store.save_in_background(Arc::clone(&snap));
+                }
+                if let (Some(cluster), Some(lease)) = (self.cluster.get(), lease) {
+                    cluster.publish_snapshot(lease, Arc::clone(&snap), started);
                 }
                 lock(&self.writes).retain(|(at, _)| *at >= started);
                 let ms = started.elapsed().as_millis() as u64;

@@ -98,6 +98,8 @@ pub struct Account {
     store: OnceLock<crate::store::AccountStore>,
     /// The snapshot is the one restored from the store; no crawl has replaced it yet.
     restored: AtomicBool,
+    /// `[cluster]`: the account's part in it.
+    cluster: OnceLock<Arc<crate::cluster::AccountCluster>>,
 }
 
 impl std::fmt::Debug for Account {
@@ -132,6 +134,7 @@ impl Account {
             upstream: OnceLock::new(),
             store: OnceLock::new(),
             restored: AtomicBool::new(false),
+            cluster: OnceLock::new(),
         })
     }
 
@@ -154,6 +157,35 @@ impl Account {
             self.settled.store(true, Ordering::Relaxed);
         }
         n
+    }
+
+    /// Attaches the account's part in the `[cluster]`: refreshes then load the shared snapshot
+    /// or crawl under the lease, and writes are sent to the other replicas. Set once.
+    pub fn attach_cluster(&self, cluster: Arc<crate::cluster::AccountCluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// The account's part in the `[cluster]`, when it has joined one.
+    pub fn cluster(&self) -> Option<&Arc<crate::cluster::AccountCluster>> {
+        self.cluster.get()
+    }
+
+    /// Installs a snapshot another replica published (loaded by the cluster): served as is,
+    /// its age counting from that replica's crawl. Saved to the `[store]` as a crawl would be.
+    pub fn install_shared(&self, snap: Snapshot) -> Arc<Snapshot> {
+        let _w = lock(&self.write_lock);
+        let snap = Arc::new(snap);
+        {
+            let mut d = self.data_mut();
+            d.snapshot = Some(Arc::clone(&snap));
+            d.failure = None;
+        }
+        self.restored.store(false, Ordering::Release);
+        self.settled.store(true, Ordering::Relaxed);
+        if let Some(store) = self.store.get() {
+            store.save_in_background(Arc::clone(&snap));
+        }
+        snap
     }
 
     /// Attaches the account's upstream call policy (breaker, limiter, stats) so that

@@ -40,8 +40,18 @@ impl Account {
     }
 
     /// Applies a write made through the gateway to the snapshot at once (read-your-writes),
-    /// and records it so that a crawl running meanwhile does not undo it.
+    /// and records it so that a crawl running meanwhile does not undo it. In a `[cluster]`, it
+    /// is also sent to the other replicas.
     pub fn apply(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_write(&upserts, &removed);
+        }
+        self.apply_remote(upserts, removed);
+    }
+
+    /// [`Self::apply`] of a write another replica made (received through the cluster): the
+    /// same, without sending it on.
+    pub fn apply_remote(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
         let _w = lock(&self.write_lock);
         {
             let mut log = lock(&self.writes);

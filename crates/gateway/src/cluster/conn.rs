@@ -45,6 +45,14 @@ impl Conn {
         })
     }
 
+    /// The same connection with another per-command deadline (a large value's transfer).
+    pub fn with_timeout(&self, timeout: Duration) -> Conn {
+        Conn {
+            timeout,
+            ..self.clone()
+        }
+    }
+
     /// Runs `cmd`; `None` (reported as `op`) when Redis fails or is late.
     pub async fn run<T: FromRedisValue>(&self, op: &'static str, cmd: &Cmd) -> Option<T> {
         let mut c = self.manager.clone();

@@ -19,3 +19,154 @@ pub mod health;
 pub mod limits;
 
 pub use config::{ClusterConfig, ClusterSection};
+pub mod events;
+pub mod lease;
+pub mod replica;
+pub mod snapshots;
+pub mod writes;
+
+pub use replica::{AccountCluster, Plan};
+
+use crate::account::Account;
+use crate::state::AppState;
+use conn::Conn;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// What every account's cluster state shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    conn: Conn,
+    namespace: String,
+    /// This replica's id: `{pid}-{random}`, in lease tokens and on its writes.
+    replica: String,
+    /// `{ns}:events`.
+    channel: String,
+    lease: Duration,
+}
+
+/// A replica's membership of the cluster.
+pub struct Cluster {
+    conn: Conn,
+    client: redis::Client,
+    channel: String,
+    replica: String,
+    accounts: HashMap<String, (Weak<Account>, Arc<AccountCluster>)>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("replica", &self.replica)
+            .field("channel", &self.channel)
+            .field("up", &self.conn.health.is_up())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Longest wait at start for the shared snapshots (a Redis that does not answer costs one
+/// command timeout; this bounds a very large or very slow transfer).
+const JOIN_WAIT: Duration = Duration::from_secs(15);
+
+impl Cluster {
+    /// This replica's id.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// True while Redis answers.
+    pub fn is_up(&self) -> bool {
+        self.conn.health.is_up()
+    }
+
+    /// Handles an announcement about `account` (in its own task).
+    fn dispatch(&self, account: &str, generation: Option<u64>) {
+        let Some((account, ac)) = self.accounts.get(account) else {
+            return;
+        };
+        let Some(account) = account.upgrade() else {
+            return;
+        };
+        let ac = Arc::clone(ac);
+        tokio::spawn(async move { ac.on_event(&account, generation).await });
+    }
+
+    /// Re-syncs every account (each in its own task).
+    fn resync_all(&self) {
+        for (account, ac) in self.accounts.values() {
+            if let Some(account) = account.upgrade() {
+                let ac = Arc::clone(ac);
+                tokio::spawn(async move { ac.resync(&account).await });
+            }
+        }
+    }
+}
+
+/// Joins the cluster of `[cluster]`, if configured: attaches every account, loads the shared
+/// snapshots (bounded by [`JOIN_WAIT`]; a replica joining a warm cluster serves every share
+/// without crawling), and starts the subscriber. Redis down at start: the replica works alone
+/// and joins when Redis answers. Call once, before the warm-up.
+pub async fn join(state: &AppState) -> Option<Arc<Cluster>> {
+    let cfg = state.config.cluster.as_ref()?;
+    let started = Instant::now();
+    // The URL was parsed at validation; an error here never repeats it.
+    let client = match redis::Client::open(cfg.redis_url.expose()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = ?e.kind(), "cluster.redis_url is unusable; the replica works alone");
+            return None;
+        }
+    };
+    let conn = match Conn::open(&client, cfg.timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up the Redis connection; the replica works alone");
+            return None;
+        }
+    };
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let replica = format!("{}-{}", std::process::id(), &random[..8]);
+    let shared = Arc::new(Shared {
+        conn: conn.clone(),
+        namespace: cfg.namespace.clone(),
+        replica: replica.clone(),
+        channel: format!("{}:events", cfg.namespace),
+        lease: cfg.lease,
+    });
+    let mut accounts = HashMap::new();
+    let mut joined = Vec::new();
+    for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
+        let ac = Arc::new(AccountCluster::new(
+            Arc::clone(&shared),
+            crate::store::StoreKey::of(config),
+        ));
+        account.attach_cluster(Arc::clone(&ac));
+        accounts.insert(
+            account.name.as_str().to_owned(),
+            (Arc::downgrade(account), Arc::clone(&ac)),
+        );
+        joined.push((Arc::clone(account), ac));
+    }
+    let cluster = Arc::new(Cluster {
+        conn,
+        client,
+        channel: shared.channel.clone(),
+        replica,
+        accounts,
+    });
+    let loads = futures::future::join_all(joined.iter().map(|(a, ac)| ac.resync(a)));
+    if tokio::time::timeout(JOIN_WAIT, loads).await.is_err() {
+        tracing::warn!(
+            "the cluster's snapshots did not all arrive in time; the rest load in the background"
+        );
+    }
+    tokio::spawn(events::subscribe(Arc::downgrade(&cluster)));
+    let shares: usize = joined
+        .iter()
+        .filter_map(|(a, _)| a.current().map(|s| s.shares.len()))
+        .sum();
+    tracing::info!(namespace = %cfg.namespace, replica = %cluster.replica, up = cluster.is_up(),
+        shares, ms = started.elapsed().as_millis() as u64, "joined the cluster");
+    Some(cluster)
+}

@@ -17,13 +17,17 @@
 //! format version, or of another account or source (provider, base URL or inventory changed)
 //! is ignored with a warning: the account then starts cold, as without a store.
 
+mod codec;
+
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Utc};
+pub(crate) use codec::{decode, encode_snapshot};
+pub use codec::{decode_shares, encode_shares, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use unishare_core::{Secret, Share, VendorInterner};
+use unishare_core::Share;
 
 /// `[store]` as written.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -50,12 +54,6 @@ impl StoreSection {
     }
 }
 
-const MAGIC: &[u8; 18] = b"UNISHARE-SNAPSHOT\n";
-/// Bumped whenever the layout or the stored share form changes; other versions are ignored.
-pub const FORMAT_VERSION: u32 = 1;
-/// zstd level: 3 compresses share JSON ~8x at several hundred MB/s.
-const ZSTD_LEVEL: i32 = 3;
-
 /// Where one account's snapshot is stored, and what it must match to be loaded.
 #[derive(Clone, Debug)]
 pub struct StoreKey {
@@ -66,15 +64,18 @@ pub struct StoreKey {
     pub source: String,
 }
 
-/// The header of a stored snapshot.
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    account: String,
-    source: String,
-    synced_at: DateTime<Utc>,
-    skipped: usize,
-    shares: usize,
-    written_by: String,
+impl StoreKey {
+    /// The key of a configured account. A snapshot of another server is never served under
+    /// this account: the source names the provider, base URL and inventory.
+    pub fn of(config: &crate::config::AccountConfig) -> StoreKey {
+        StoreKey {
+            account: config.name.as_str().to_owned(),
+            source: format!(
+                "{} {} {:?}",
+                config.provider, config.base_url, config.inventory
+            ),
+        }
+    }
 }
 
 /// A snapshot read back from the store.
@@ -145,15 +146,7 @@ impl SnapshotStore {
     /// Writes `snapshot` as `key`'s, replacing the previous one atomically. Blocking: call it
     /// off the request path (`spawn_blocking`).
     pub fn save(&self, key: &StoreKey, snapshot: &Snapshot) -> Result<(), StoreError> {
-        let header = Header {
-            account: key.account.clone(),
-            source: key.source.clone(),
-            synced_at: snapshot.synced_at,
-            skipped: snapshot.skipped,
-            shares: snapshot.shares.len(),
-            written_by: concat!("unishare ", env!("CARGO_PKG_VERSION")).to_owned(),
-        };
-        let bytes = encode(&header, &snapshot.shares)?;
+        let bytes = codec::encode_snapshot(key, snapshot)?;
         let path = self.file_of(&key.account);
         let tmp = path.with_extension(format!("snap.tmp{}", std::process::id()));
         let written = (|| {
@@ -186,7 +179,7 @@ impl SnapshotStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        decode(&bytes, key).map(Some)
+        codec::decode(&bytes, key).map(Some)
     }
 }
 
@@ -202,143 +195,6 @@ fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
         let _ = (path, mode);
         Ok(())
     }
-}
-
-/// One stored share: its public form, then what that form leaves out (the password, the
-/// secret URL, and the vendor URL itself when it is not servable, which the public form sends
-/// as `null`).
-#[derive(Serialize)]
-struct StoredOut<'a>(
-    unishare_core::ShareView<'a>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-);
-
-#[derive(Deserialize)]
-struct StoredIn(Share, Option<String>, Option<String>, Option<String>);
-
-fn encode(header: &Header, shares: &[Arc<Share>]) -> Result<Vec<u8>, StoreError> {
-    let header = serde_json::to_vec(header).map_err(|e| StoreError::Decode(e.to_string()))?;
-    let mut json = Vec::with_capacity(shares.len() * 400 + 2);
-    json.push(b'[');
-    for (i, s) in shares.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        let raw_url = (!unishare_core::model::is_servable_url(&s.url)).then_some(s.url.as_str());
-        let out = StoredOut(
-            s.view(false),
-            s.password.as_ref().map(Secret::expose),
-            s.secret_url.as_ref().map(Secret::expose),
-            raw_url,
-        );
-        serde_json::to_writer(&mut json, &out).map_err(|e| StoreError::Decode(e.to_string()))?;
-    }
-    json.push(b']');
-    let payload = zstd::bulk::compress(&json, ZSTD_LEVEL)?;
-    let mut out = Vec::with_capacity(payload.len() + header.len() + 40);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&payload);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(&header);
-    crc.update(&payload);
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    Ok(out)
-}
-
-/// Reads little-endian fields off a byte slice, failing as `Damaged` when it is cut short.
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
-        if self.0.len() < n {
-            return Err(StoreError::Damaged("cut short"));
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn u32(&mut self) -> Result<u32, StoreError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn u64(&mut self) -> Result<u64, StoreError> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-}
-
-fn decode(bytes: &[u8], key: &StoreKey) -> Result<Restored, StoreError> {
-    let mut c = Cursor(bytes);
-    if c.take(MAGIC.len())? != MAGIC {
-        return Err(StoreError::Damaged("not a unishare snapshot"));
-    }
-    let version = c.u32()?;
-    if version != FORMAT_VERSION {
-        return Err(StoreError::Version(version));
-    }
-    let header_len = c.u32()? as usize;
-    let header_bytes = c.take(header_len)?;
-    let payload_len = usize::try_from(c.u64()?).map_err(|_| StoreError::Damaged("length"))?;
-    let payload = c.take(payload_len)?;
-    let stored_crc = c.u32()?;
-    if !c.0.is_empty() {
-        return Err(StoreError::Damaged("trailing bytes"));
-    }
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(header_bytes);
-    crc.update(payload);
-    if crc.finalize() != stored_crc {
-        return Err(StoreError::Damaged("checksum mismatch"));
-    }
-    let header: Header =
-        serde_json::from_slice(header_bytes).map_err(|e| StoreError::Decode(e.to_string()))?;
-    if header.account != key.account || header.source != key.source {
-        return Err(StoreError::Foreign(format!(
-            "account {:?} ({})",
-            header.account, header.source
-        )));
-    }
-    let mut json = Vec::with_capacity(header.shares.saturating_mul(400).min(1 << 30));
-    zstd::stream::read::Decoder::new(payload)?.read_to_end(&mut json)?;
-    let stored: Vec<StoredIn> =
-        serde_json::from_slice(&json).map_err(|e| StoreError::Decode(e.to_string()))?;
-    let mut interner = VendorInterner::default();
-    let shares = stored
-        .into_iter()
-        .map(|StoredIn(mut share, password, secret_url, raw_url)| {
-            share.password = password.map(Secret::new);
-            share.secret_url = secret_url.map(Secret::new);
-            if let Some(url) = raw_url {
-                share.url = url.into();
-            }
-            share.vendor = interner.intern(std::mem::take(&mut share.vendor));
-            Arc::new(share)
-        })
-        .collect::<Vec<_>>();
-    if shares.len() != header.shares {
-        return Err(StoreError::Damaged("share count differs from the header"));
-    }
-    if let Some(s) = shares.iter().find(|s| s.account != key.account) {
-        return Err(StoreError::Foreign(format!(
-            "a share of account {:?}",
-            s.account
-        )));
-    }
-    Ok(Restored {
-        shares,
-        synced_at: header.synced_at,
-        skipped: header.skipped,
-    })
 }
 
 /// The store of one account: the shared directory and this account's key.
@@ -418,9 +274,11 @@ impl AccountStore {
 
 #[cfg(test)]
 mod tests {
+    use super::codec::MAGIC;
     use super::*;
     use serde_json::json;
     use unishare_core::AccountName;
+    use unishare_core::Secret;
 
     fn share(native: &str, extra: serde_json::Value) -> Share {
         let mut v = json!({

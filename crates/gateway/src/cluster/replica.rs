@@ -1,0 +1,355 @@
+//! One account's part in the cluster: which shared generation this replica holds, the last
+//! write it applied, and the three moves of a refresh (`plan`): load a newer shared snapshot,
+//! else take the lease and crawl, else wait for the holder's announcement.
+
+use super::lease::{Acquire, Lease};
+use super::snapshots::{self, Keys, Publish, Published};
+use super::writes;
+use super::Shared;
+use crate::account::Account;
+use crate::snapshot::Snapshot;
+use crate::store::StoreKey;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use unishare_core::Share;
+
+/// What a refresh of the account does (see [`AccountCluster::plan`]).
+#[derive(Debug)]
+pub enum Plan {
+    /// A fresh shared snapshot was loaded (or is already held): nothing to crawl.
+    Loaded(Arc<Snapshot>),
+    /// Crawl: under the lease (`Some`), or alone because Redis does not answer (`None`).
+    Crawl(Option<Lease>),
+}
+
+/// What [`AccountCluster::sync`] found.
+enum Sync {
+    /// Redis did not answer.
+    Unavailable,
+    /// No shared snapshot (or one that could not be read).
+    Nothing,
+    /// The shared generation is the one held; its age.
+    Current(Duration),
+    /// A newer generation was loaded and installed; its age.
+    Loaded(Duration),
+}
+
+/// One account's cluster state.
+pub struct AccountCluster {
+    shared: Arc<Shared>,
+    keys: Keys,
+    key: StoreKey,
+    /// The shared generation of the snapshot held (0: none, or crawled alone).
+    generation: AtomicU64,
+    /// The generation this replica is publishing (its own announcement is not reloaded).
+    publishing: AtomicU64,
+    /// The last write-stream id applied.
+    last_write: Mutex<String>,
+    /// One sync (load, catch-up) at a time.
+    sync_lock: tokio::sync::Mutex<()>,
+    /// Woken when a new generation was installed.
+    loaded: tokio::sync::Notify,
+    /// Bytes of the last shared snapshot read or written (sizes the transfer deadline).
+    last_size: AtomicU64,
+}
+
+impl std::fmt::Debug for AccountCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountCluster")
+            .field("account", &self.key.account)
+            .field("generation", &self.generation.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AccountCluster {
+    /// The cluster state of the account stored under `key`.
+    pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> AccountCluster {
+        AccountCluster {
+            keys: Keys::new(&shared.namespace, &key.account),
+            shared,
+            key,
+            generation: AtomicU64::new(0),
+            publishing: AtomicU64::new(0),
+            last_write: Mutex::new("0-0".to_owned()),
+            sync_lock: tokio::sync::Mutex::new(()),
+            loaded: tokio::sync::Notify::new(),
+            last_size: AtomicU64::new(0),
+        }
+    }
+
+    /// The shared generation held (0: none).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Decides a refresh: a fresh shared snapshot is loaded instead of crawling; else the
+    /// lease is taken and the caller crawls; while another replica holds the lease, this waits
+    /// for its announcement (re-checking every second, and taking the lease if it is freed).
+    /// Redis not answering at any step: the caller crawls alone.
+    pub async fn plan(&self, account: &Arc<Account>) -> Plan {
+        loop {
+            let announced = self.loaded.notified();
+            let fresh = |age: Duration| age <= account.policy.ttl;
+            match self.sync(account).await {
+                Sync::Unavailable => return alone(),
+                Sync::Loaded(age) | Sync::Current(age) if fresh(age) => {
+                    if let Some(snap) = account.current() {
+                        return Plan::Loaded(snap);
+                    }
+                }
+                _ => {}
+            }
+            match Lease::acquire(
+                &self.shared.conn,
+                &self.keys.lease,
+                &self.keys.fence,
+                &self.shared.replica,
+                self.shared.lease,
+            )
+            .await
+            {
+                Acquire::Held(lease) => return Plan::Crawl(Some(lease)),
+                Acquire::Unavailable => return alone(),
+                Acquire::Busy => {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), announced).await;
+                }
+            }
+        }
+    }
+
+    /// Loads the shared snapshot when it is another generation than the one held (newer, or
+    /// after Redis lost its data), then applies the writes it does not hold; else catches up
+    /// with the write stream.
+    async fn sync(&self, account: &Arc<Account>) -> Sync {
+        let _one = self.sync_lock.lock().await;
+        let conn = &self.shared.conn;
+        let Some(probe) = snapshots::probe(conn, &self.keys).await else {
+            return Sync::Unavailable;
+        };
+        if probe.generation == 0 {
+            return Sync::Nothing;
+        }
+        let held = self.generation.load(Ordering::Acquire);
+        if probe.generation == held || probe.generation == self.publishing.load(Ordering::Acquire) {
+            self.catch_up(account, false).await;
+            return Sync::Current(probe.age);
+        }
+        let size = self.last_size.load(Ordering::Relaxed) as usize;
+        let Some((probe, data)) = snapshots::fetch(conn, &self.keys, size).await else {
+            return Sync::Unavailable;
+        };
+        if probe.generation == 0 {
+            return Sync::Nothing;
+        }
+        self.last_size.store(data.len() as u64, Ordering::Relaxed);
+        let started = Instant::now();
+        let key = self.key.clone();
+        let (name, kind) = (account.name.clone(), account.kind);
+        let age = probe.age;
+        // Decoding and indexing 100k shares takes a few hundred ms: off the runtime's threads.
+        let built = tokio::task::spawn_blocking(move || {
+            crate::store::decode(&data, &key).map(|r| {
+                let built_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+                Snapshot::build(name, kind, r.shares, built_at, r.synced_at, r.skipped)
+            })
+        })
+        .await;
+        // A value that cannot be read is not retried until another generation replaces it.
+        self.generation.store(probe.generation, Ordering::Release);
+        let snap = match built {
+            Ok(Ok(snap)) => snap,
+            Ok(Err(e)) => {
+                metrics::counter!("unishare_cluster_loads_total", "outcome" => "ignored")
+                    .increment(1);
+                tracing::warn!(account = %self.key.account, generation = probe.generation, error = %e,
+                    "the cluster's snapshot of this account was ignored");
+                return Sync::Nothing;
+            }
+            Err(e) => {
+                tracing::error!(account = %self.key.account, error = %e, "loading the cluster's snapshot panicked");
+                return Sync::Nothing;
+            }
+        };
+        let shares = snap.shares.len();
+        account.install_shared(snap);
+        *lock(&self.last_write) = probe.writes.clone();
+        self.catch_up(account, true).await;
+        metrics::counter!("unishare_cluster_loads_total", "outcome" => "loaded").increment(1);
+        tracing::info!(account = %self.key.account, generation = probe.generation, shares,
+            age_ms = age.as_millis() as u64, ms = started.elapsed().as_millis() as u64,
+            "loaded the cluster's snapshot");
+        self.loaded.notify_waiters();
+        Sync::Loaded(age)
+    }
+
+    /// Applies the write-stream entries after the last one applied; `own`: also this
+    /// replica's (after a load, whose snapshot may not hold them).
+    async fn catch_up(&self, account: &Arc<Account>, own: bool) {
+        loop {
+            let last = lock(&self.last_write).clone();
+            let Some(entries) = writes::after(&self.shared.conn, &self.keys.writes, &last).await
+            else {
+                return;
+            };
+            let Some(next) = entries.last().map(|e| e.id.clone()) else {
+                return;
+            };
+            let n = entries.len();
+            let (upserts, removed) = fold(
+                entries
+                    .into_iter()
+                    .filter(|e| own || e.origin != self.shared.replica),
+            );
+            if !upserts.is_empty() || !removed.is_empty() {
+                metrics::counter!("unishare_cluster_writes_total", "direction" => "applied")
+                    .increment((upserts.len() + removed.len()) as u64);
+                account.apply_remote(upserts, removed);
+            }
+            *lock(&self.last_write) = next;
+            if n < writes::BATCH {
+                return;
+            }
+        }
+    }
+
+    /// An announcement of another replica: a new generation, or new writes.
+    pub(super) async fn on_event(&self, account: &Arc<Account>, generation: Option<u64>) {
+        match generation {
+            Some(_) => {
+                self.sync(account).await;
+            }
+            None => {
+                let _one = self.sync_lock.lock().await;
+                self.catch_up(account, false).await;
+            }
+        }
+    }
+
+    /// Catches up after Redis answers again (announcements may have been missed).
+    pub(super) async fn resync(&self, account: &Arc<Account>) {
+        self.sync(account).await;
+    }
+
+    /// Sends a write made through this replica to the others (in the background; when Redis
+    /// does not answer, the others see it at their next crawl).
+    pub fn publish_write(self: &Arc<Self>, upserts: &[Arc<Share>], removed: &[String]) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (me, upserts, removed) = (Arc::clone(self), upserts.to_vec(), removed.to_vec());
+        rt.spawn(async move {
+            let message = super::events::write_message(&me.key.account, &me.shared.replica);
+            let out = writes::append(
+                &me.shared.conn,
+                &me.keys.writes,
+                &me.shared.replica,
+                &upserts,
+                &removed,
+                &me.shared.channel,
+                &message,
+            )
+            .await;
+            let outcome = if out.is_some() {
+                "published"
+            } else {
+                tracing::warn!(account = %me.key.account, "a write could not be sent to the cluster; other replicas see it at their next crawl");
+                "unsent"
+            };
+            metrics::counter!("unishare_cluster_writes_total", "direction" => outcome)
+                .increment((upserts.len() + removed.len()) as u64);
+        });
+    }
+
+    /// Publishes the snapshot a crawl under `lease` installed (in the background): encoded off
+    /// the runtime's threads, refused by Redis if the lease was lost meanwhile. `crawl_started`:
+    /// when the crawl began (the snapshot's age counts from it on every replica).
+    pub fn publish_snapshot(
+        self: &Arc<Self>,
+        lease: Lease,
+        snap: Arc<Snapshot>,
+        crawl_started: Instant,
+    ) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let me = Arc::clone(self);
+        // Every write applied so far is in the snapshot the crawl installed.
+        let writes_held = lock(&self.last_write).clone();
+        rt.spawn(async move {
+            let key = me.key.clone();
+            let encoded =
+                tokio::task::spawn_blocking(move || crate::store::encode_snapshot(&key, &snap))
+                    .await;
+            let data = match encoded {
+                Ok(Ok(d)) => d,
+                Ok(Err(e)) => {
+                    tracing::warn!(account = %me.key.account, error = %e, "encoding the snapshot for the cluster failed");
+                    return;
+                }
+                Err(_) => return,
+            };
+            if lease.lost() {
+                metrics::counter!("unishare_cluster_publishes_total", "outcome" => "lease_lost")
+                    .increment(1);
+                return;
+            }
+            me.last_size.store(data.len() as u64, Ordering::Relaxed);
+            me.publishing.store(lease.fence, Ordering::Release);
+            let message =
+                super::events::snapshot_message(&me.key.account, &me.shared.replica, lease.fence);
+            let out = snapshots::publish(
+                &me.shared.conn,
+                &me.keys,
+                &Publish {
+                    token: &lease.token,
+                    generation: lease.fence,
+                    data: &data,
+                    age: crawl_started.elapsed(),
+                    writes: &writes_held,
+                    channel: &me.shared.channel,
+                    message: &message,
+                },
+            )
+            .await;
+            if out == Published::Yes {
+                me.generation.store(lease.fence, Ordering::Release);
+                tracing::info!(account = %me.key.account, generation = lease.fence, bytes = data.len(), "published the snapshot to the cluster");
+            } else {
+                tracing::warn!(account = %me.key.account, outcome = out.as_str(), "the snapshot was not published to the cluster");
+            }
+            metrics::counter!("unishare_cluster_publishes_total", "outcome" => out.as_str())
+                .increment(1);
+            drop(lease);
+        });
+    }
+}
+
+fn alone() -> Plan {
+    metrics::counter!("unishare_cluster_fallback_crawls_total").increment(1);
+    Plan::Crawl(None)
+}
+
+/// Folds entries in order: the last change of each share wins.
+fn fold(entries: impl Iterator<Item = writes::Entry>) -> (Vec<Arc<Share>>, Vec<String>) {
+    let mut upserts: Vec<Arc<Share>> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    for e in entries {
+        for s in e.upserts {
+            removed.retain(|r| *r != s.native_id);
+            upserts.retain(|u| u.native_id != s.native_id);
+            upserts.push(s);
+        }
+        for r in e.removed {
+            upserts.retain(|u| u.native_id != r);
+            removed.retain(|x| *x != r);
+            removed.push(r);
+        }
+    }
+    (upserts, removed)
+}

@@ -1,0 +1,223 @@
+//! `[cluster] redis_url` (issue 19), over HTTP against real binaries and a real
+//! `redis-server` (Debian's, installed by `scripts/install-redis.sh`, on a free loopback port):
+//! replicas share one crawl per account per `cache.ttl`; a replica joining a warm cluster
+//! serves every share without crawling; a write on one replica is read on the others; with
+//! Redis killed every replica keeps answering 200 (crawling alone) and re-joins when it returns.
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use unishare_testkit::redis::RedisServer;
+
+fn redis() -> RedisServer {
+    RedisServer::start().expect("redis-server (run scripts/install-redis.sh)")
+}
+
+fn cluster_config(v: &Vendors, redis: &RedisServer, ttl: &str) -> String {
+    config(
+        v,
+        false,
+        &format!(
+            "\n[cache]\nttl = \"{ttl}\"\nmax_stale = \"1h\"\n\n[cluster]\nredis_url = \"{}\"\nnamespace = \"e2e\"\nlease = \"5s\"\ntimeout = \"300ms\"\n",
+            redis.url()
+        ),
+    )
+}
+
+/// Vendor list calls so far, per account.
+fn list_calls(v: &Vendors) -> [u64; 3] {
+    [
+        v.cloudreve.counters().get("list"),
+        v.koodrive.counters().get("list"),
+        v.nextcloud.counters().get("list"),
+    ]
+}
+
+/// Until every share of every account is listed by `g` (the replica serves them all).
+async fn serves_everything(g: &Gateway, v: &Vendors) {
+    let want = all_ids(v).len();
+    for _ in 0..200 {
+        let (status, body) = get(&g.url("/v1/shares?limit=1"), None).await;
+        assert_eq!(status, 200, "{body}");
+        if body["total"].as_u64() == Some(want as u64) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the replica never served all {want} shares");
+}
+
+/// A value of the replica's `/metrics`.
+async fn metric(g: &Gateway, name: &str) -> Option<f64> {
+    let text = reqwest::get(g.url("/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_cost_the_vendor_one_crawl_per_account_per_ttl() {
+    let r = redis();
+    // One page per account (20 shares), and no short pages: a crawl is one list call.
+    let v = vendors_with(20, 0.0).await;
+    let cfg = cluster_config(&v, &r, "2s");
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    serves_everything(&a, &v).await;
+    let first = list_calls(&v);
+    assert!(first.iter().all(|&n| n >= 1), "{first:?}");
+
+    // Two more replicas join the warm cluster: every share at once, no vendor call.
+    let b = Gateway::start(&cfg);
+    let c = Gateway::start(&cfg);
+    b.ready().await;
+    c.ready().await;
+    serves_everything(&b, &v).await;
+    serves_everything(&c, &v).await;
+    assert_eq!(list_calls(&v), first, "a joining replica crawled");
+
+    // Reads on all three replicas through several TTLs: the refreshes are shared.
+    let started = Instant::now();
+    let replicas = [&a, &b, &c];
+    while started.elapsed() < Duration::from_millis(7_000) {
+        for g in replicas {
+            let (status, _) = get(&g.url("/v1/shares?limit=5"), None).await;
+            assert_eq!(status, 200);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let periods = (started.elapsed().as_secs_f64() / 2.0).ceil() as u64 + 1;
+    let after = list_calls(&v);
+    for (i, (now, before)) in after.iter().zip(first).enumerate() {
+        let crawls = now - before;
+        // Alone, each replica would crawl once per TTL: about 3 × `periods`.
+        assert!(
+            (1..=periods).contains(&crawls),
+            "account {i}: {crawls} crawls in {periods} TTLs over 3 replicas"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_replica_is_read_on_the_others() {
+    let r = redis();
+    let v = vendors(30).await;
+    let cfg = cluster_config(&v, &r, "1h");
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    let b = Gateway::start(&cfg);
+    b.ready().await;
+    serves_everything(&b, &v).await;
+    let http = reqwest::Client::new();
+
+    // A create on A is listed by B.
+    let uri = v.cloudreve.source_uris()[0].clone();
+    let (status, created) = send(
+        http.post(a.url("/v1/accounts/hq/shares"))
+            .json(&json!({"source": {"uri": uri}, "password": "s3cret12"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let seen =
+        wait_until(|| async { walk(&b, "account=hq&limit=100", None).await.contains(&id) }).await;
+    assert!(seen, "B never listed the share created on A");
+    println!("create on A listed by B");
+
+    // A revoke on B disappears from A.
+    let (status, _) = send(http.delete(b.url(&format!("/v1/shares/{id}"))), None).await;
+    assert_eq!(status, 204);
+    let gone =
+        wait_until(|| async { !walk(&a, "account=hq&limit=100", None).await.contains(&id) }).await;
+    assert!(gone, "A still lists the share revoked on B");
+
+    // A third replica joining now sees neither the share nor a stale copy of it.
+    let c = Gateway::start(&cfg);
+    c.ready().await;
+    serves_everything(&c, &v).await;
+    assert!(!walk(&c, "account=hq&limit=100", None).await.contains(&id));
+}
+
+/// Polls `check` for up to 5 s (a propagation measured in ms; the bound only ends a broken run).
+async fn wait_until<F, Fut>(check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_killed_every_replica_answers_and_rejoins_when_it_returns() {
+    let mut r = redis();
+    let v = vendors(20).await;
+    let cfg = cluster_config(&v, &r, "1s");
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    let b = Gateway::start(&cfg);
+    b.ready().await;
+    serves_everything(&b, &v).await;
+
+    r.kill();
+    // Past several TTLs: each replica refreshes alone; every answer is a 200 with every share.
+    let down = Instant::now();
+    while down.elapsed() < Duration::from_millis(3_500) {
+        for g in [&a, &b] {
+            let (status, body) = get(&g.url("/v1/shares?limit=1"), None).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["total"].as_u64(), Some(all_ids(&v).len() as u64));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for g in [&a, &b] {
+        assert_eq!(metric(g, "unishare_cluster_up").await, Some(0.0));
+        assert!(metric(g, "unishare_cluster_fallback_crawls_total").await >= Some(1.0));
+    }
+    // A write while Redis is away is the writer's own; it still answers.
+    let http = reqwest::Client::new();
+    let uri = v.cloudreve.source_uris()[1].clone();
+    let (status, body) = send(
+        http.post(a.url("/v1/accounts/hq/shares"))
+            .json(&json!({"source": {"uri": uri}})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    r.restart().expect("redis again");
+    for g in [&a, &b] {
+        let back =
+            wait_until(|| async { metric(g, "unishare_cluster_up").await == Some(1.0) }).await;
+        assert!(back, "a replica never re-joined");
+    }
+    // Shared again: a write on B reaches A.
+    let uri = v.cloudreve.source_uris()[2].clone();
+    let (status, created) = send(
+        http.post(b.url("/v1/accounts/hq/shares"))
+            .json(&json!({"source": {"uri": uri}})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let seen =
+        wait_until(|| async { walk(&a, "account=hq&limit=100", None).await.contains(&id) }).await;
+    assert!(
+        seen,
+        "after the re-join, A never listed the share created on B"
+    );
+}
