@@ -251,7 +251,7 @@ fn local_decision(kind: &'static str) {
     metrics::counter!("unishare_cluster_limits_local_total", "kind" => kind).increment(1);
 }
 
-/// Sends pending deposits `every` so long until the coordinator is dropped.
+/// Sends the pending deposits once per `every` until the coordinator is dropped.
 async fn flush_loop(limits: Weak<RedisLimits>, every: Duration) {
     let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
