@@ -68,7 +68,7 @@ impl AppState {
             for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
                 account.attach_store(crate::store::AccountStore {
                     store: Arc::clone(&store),
-                    key: crate::store::StoreKey::of(config),
+                    key: config.store_key(),
                 });
             }
         }
@@ -130,7 +130,7 @@ impl AppState {
         if self.cluster.get().is_some() {
             return;
         }
-        if let Some(c) = crate::cluster::join(self).await {
+        if let Some(c) = crate::cluster::join(&self.config, &self.accounts).await {
             let _ = self.cluster.set(c);
         }
     }

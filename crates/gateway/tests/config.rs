@@ -263,3 +263,47 @@ fn errors_never_echo_a_value() {
         });
     }
 }
+
+#[test]
+fn the_cluster_section_resolves_its_url_as_a_secret_and_names_bad_keys() {
+    Jail::expect_with(|jail| {
+        jail.set_env("REDIS_URL", "redis://:hunter2@10.0.0.5:6379/0");
+        let c = load(
+            jail,
+            "[cluster]\nredis_url_env = \"REDIS_URL\"\nlease = \"10s\"\n",
+        )
+        .map_err(figment::Error::from)?;
+        let cluster = c.cluster.as_ref().expect("a cluster");
+        assert_eq!(
+            cluster.redis_url.expose(),
+            "redis://:hunter2@10.0.0.5:6379/0"
+        );
+        assert_eq!(cluster.namespace, "unishare");
+        assert_eq!(cluster.lease, Duration::from_secs(10));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(load(jail, "")
+            .map_err(figment::Error::from)?
+            .cluster
+            .is_none());
+        for (toml, key) in [
+            (
+                "[cluster]\nredis_url = \"http://:hunter2@x\"\n",
+                "cluster.redis_url",
+            ),
+            (
+                "[cluster]\nredis_url = \"redis://x\"\nnamespace = \"a:b\"\n",
+                "cluster.namespace",
+            ),
+            (
+                "[cluster]\nredis_url = \"redis://x\"\nlease = \"10ms\"\n",
+                "cluster.lease",
+            ),
+            ("[cluster]\nredis_url = \"redis://x\"\nbogus = 1\n", "bogus"),
+        ] {
+            let e = load(jail, toml).expect_err(toml);
+            assert!(e.contains(key), "{toml}: {e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        Ok(())
+    });
+}

@@ -72,9 +72,16 @@ impl Account {
         // In a cluster, a fresh shared snapshot replaces the crawl; else crawl under the lease
         // (or alone while Redis does not answer).
         let lease = match self.cluster.get() {
-            Some(cluster) => match cluster.plan(&self).await {
-                crate::cluster::Plan::Loaded(snap) => return Ok(snap),
-                crate::cluster::Plan::Crawl(lease) => lease,
+            Some(cluster) => match cluster.before_crawl(&self).await {
+                super::Refresh::Loaded(snap) => return Ok(snap),
+                super::Refresh::Crawl(permit) => permit,
+                super::Refresh::Failed(error) => {
+                    let error = error
+                        .in_account(self.name.as_str(), self.kind)
+                        .with_operation("list");
+                    self.record_failure(&error);
+                    return Err(error);
+                }
             },
             None => None,
         };
@@ -119,7 +126,7 @@ impl Account {
                     store.save_in_background(Arc::clone(&snap));
                 }
                 if let (Some(cluster), Some(lease)) = (self.cluster.get(), lease) {
-                    cluster.publish_snapshot(lease, Arc::clone(&snap), started);
+                    cluster.after_crawl(lease, Arc::clone(&snap), started);
                 }
                 lock(&self.writes).retain(|(at, _)| *at >= started);
                 let ms = started.elapsed().as_millis() as u64;
@@ -133,6 +140,9 @@ impl Account {
             }
             Err(error) => {
                 self.record_failure(&error);
+                if let (Some(cluster), Some(permit)) = (self.cluster.get(), lease) {
+                    cluster.crawl_failed(permit, &error, self.policy.failure_backoff);
+                }
                 Err(error)
             }
         };

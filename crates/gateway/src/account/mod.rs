@@ -19,10 +19,12 @@
 //! serves: fresh, stale, syncing or failed) and [`write_log`] (read-your-writes, and the log
 //! that keeps a running crawl from undoing them).
 
+mod coordinator;
 mod crawl;
 mod state;
 mod write_log;
 
+pub use coordinator::{Coordinator, CoordinatorInfo, CrawlPermit, Refresh};
 pub use crawl::CrawlFuture;
 pub use state::{AccountRead, SyncState};
 
@@ -99,7 +101,7 @@ pub struct Account {
     /// The snapshot is the one restored from the store; no crawl has replaced it yet.
     restored: AtomicBool,
     /// `[cluster]`: the account's part in it.
-    cluster: OnceLock<Arc<crate::cluster::AccountCluster>>,
+    cluster: OnceLock<Arc<dyn Coordinator>>,
 }
 
 impl std::fmt::Debug for Account {
@@ -161,12 +163,12 @@ impl Account {
 
     /// Attaches the account's part in the `[cluster]`: refreshes then load the shared snapshot
     /// or crawl under the lease, and writes are sent to the other replicas. Set once.
-    pub fn attach_cluster(&self, cluster: Arc<crate::cluster::AccountCluster>) {
+    pub fn attach_cluster(&self, cluster: Arc<dyn Coordinator>) {
         let _ = self.cluster.set(cluster);
     }
 
     /// The account's part in the `[cluster]`, when it has joined one.
-    pub fn cluster(&self) -> Option<&Arc<crate::cluster::AccountCluster>> {
+    pub fn cluster(&self) -> Option<&Arc<dyn Coordinator>> {
         self.cluster.get()
     }
 

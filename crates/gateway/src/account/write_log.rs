@@ -44,7 +44,7 @@ impl Account {
     /// is also sent to the other replicas.
     pub fn apply(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
         if let Some(cluster) = self.cluster.get() {
-            cluster.publish_write(&upserts, &removed);
+            cluster.write(&upserts, &removed);
         }
         self.apply_remote(upserts, removed);
     }

@@ -4,10 +4,10 @@
 //! [`RedisLimits`] is the [`SharedLimits`] coordinator of one account, attached to the
 //! account's [`RetryPolicy`] with [`attach`]:
 //!
-//! - rate: GCRA in one Lua script on `{namespace}:rate:{account}` (the theoretical arrival time,
+//! - rate: GCRA in one Lua script on `{namespace}:{account}:rate` (the theoretical arrival time,
 //!   in microseconds of Redis' own `TIME`, so the replicas' clocks do not matter), burst
 //!   `count` as the local `governor` quota, expiring when idle;
-//! - budget: one Lua script on the hash `{namespace}:budget:{account}` `{balance, at}`: refill
+//! - budget: one Lua script on the hash `{namespace}:{account}:budget` `{balance, at}`: refill
 //!   by `min_per_sec` since `at`, add the deposits × `ratio`, cap, then take one retry if the
 //!   balance holds one. Deposits are counted locally and sent with the next withdrawal, or by a
 //!   flush about every second (a task that ends when the coordinator is dropped).
@@ -154,8 +154,8 @@ impl RedisLimits {
     ) -> Arc<Self> {
         let limits = Arc::new(RedisLimits {
             conn,
-            rate_key: format!("{namespace}:rate:{account}"),
-            budget_key: format!("{namespace}:budget:{account}"),
+            rate_key: format!("{namespace}:{account}:rate"),
+            budget_key: format!("{namespace}:{account}:budget"),
             budget: BudgetNumbers {
                 ratio: budget.ratio(),
                 min_per_sec: budget.min_per_sec(),

@@ -13,12 +13,11 @@
 //!   commands fail works alone, crawling for itself, logged once and counted (`health.rs`,
 //!   `unishare_cluster_*`), never answering a 5xx for it; it re-joins when Redis answers.
 
-pub mod config;
 pub mod conn;
 pub mod health;
 pub mod limits;
 
-pub use config::{ClusterConfig, ClusterSection};
+pub use crate::config::{ClusterConfig, ClusterSection};
 pub mod events;
 pub mod lease;
 pub mod replica;
@@ -28,7 +27,7 @@ pub mod writes;
 pub use replica::{AccountCluster, Plan};
 
 use crate::account::Account;
-use crate::state::AppState;
+use crate::config::Config;
 use conn::Conn;
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -107,8 +106,8 @@ impl Cluster {
 /// snapshots (bounded by [`JOIN_WAIT`]; a replica joining a warm cluster serves every share
 /// without crawling), and starts the subscriber. Redis down at start: the replica works alone
 /// and joins when Redis answers. Call once, before the warm-up.
-pub async fn join(state: &AppState) -> Option<Arc<Cluster>> {
-    let cfg = state.config.cluster.as_ref()?;
+pub async fn join(config: &Config, accounts: &[Arc<Account>]) -> Option<Arc<Cluster>> {
+    let cfg = config.cluster.as_ref()?;
     let started = Instant::now();
     // The URL was parsed at validation; an error here never repeats it.
     let client = match redis::Client::open(cfg.redis_url.expose()) {
@@ -134,15 +133,12 @@ pub async fn join(state: &AppState) -> Option<Arc<Cluster>> {
         channel: format!("{}:events", cfg.namespace),
         lease: cfg.lease,
     });
-    let mut accounts = HashMap::new();
+    let mut by_name = HashMap::new();
     let mut joined = Vec::new();
-    for (account, config) in state.accounts.iter().zip(&state.config.accounts) {
-        let ac = Arc::new(AccountCluster::new(
-            Arc::clone(&shared),
-            crate::store::StoreKey::of(config),
-        ));
-        account.attach_cluster(Arc::clone(&ac));
-        accounts.insert(
+    for (account, account_config) in accounts.iter().zip(&config.accounts) {
+        let ac = AccountCluster::new(Arc::clone(&shared), account_config.store_key());
+        account.attach_cluster(Arc::clone(&ac) as Arc<dyn crate::account::Coordinator>);
+        by_name.insert(
             account.name.as_str().to_owned(),
             (Arc::downgrade(account), Arc::clone(&ac)),
         );
@@ -153,7 +149,7 @@ pub async fn join(state: &AppState) -> Option<Arc<Cluster>> {
         client,
         channel: shared.channel.clone(),
         replica,
-        accounts,
+        accounts: by_name,
     });
     let loads = futures::future::join_all(joined.iter().map(|(a, ac)| ac.resync(a)));
     if tokio::time::timeout(JOIN_WAIT, loads).await.is_err() {
@@ -170,3 +166,6 @@ pub async fn join(state: &AppState) -> Option<Arc<Cluster>> {
         shares, ms = started.elapsed().as_millis() as u64, "joined the cluster");
     Some(cluster)
 }
+
+#[cfg(test)]
+mod tests;

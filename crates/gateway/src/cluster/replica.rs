@@ -6,7 +6,7 @@ use super::lease::{Acquire, Lease};
 use super::snapshots::{self, Keys, Publish, Published};
 use super::writes;
 use super::Shared;
-use crate::account::Account;
+use crate::account::{Account, CoordinatorInfo, CrawlPermit, Refresh};
 use crate::snapshot::Snapshot;
 use crate::store::StoreKey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +21,8 @@ pub enum Plan {
     Loaded(Arc<Snapshot>),
     /// Crawl: under the lease (`Some`), or alone because Redis does not answer (`None`).
     Crawl(Option<Lease>),
+    /// The lease holder's crawl failed within the failure backoff: no crawl (its message).
+    Failed(String),
 }
 
 /// What [`AccountCluster::sync`] found.
@@ -37,13 +39,17 @@ enum Sync {
 
 /// One account's cluster state.
 pub struct AccountCluster {
+    /// Itself, for the tasks it spawns.
+    me: std::sync::Weak<AccountCluster>,
     shared: Arc<Shared>,
     keys: Keys,
     key: StoreKey,
-    /// The shared generation of the snapshot held (0: none, or crawled alone).
+    /// The shared generation of the snapshot held (0: none, or crawled alone); shown only.
     generation: AtomicU64,
-    /// The generation this replica is publishing (its own announcement is not reloaded).
-    publishing: AtomicU64,
+    /// The publish id of the snapshot held (what is compared).
+    held: Mutex<String>,
+    /// The publish id this replica is publishing (its own snapshot is not reloaded).
+    publishing: Mutex<String>,
     /// The last write-stream id applied.
     last_write: Mutex<String>,
     /// One sync (load, catch-up) at a time.
@@ -52,6 +58,8 @@ pub struct AccountCluster {
     loaded: tokio::sync::Notify,
     /// Bytes of the last shared snapshot read or written (sizes the transfer deadline).
     last_size: AtomicU64,
+    /// Shared snapshots loaded.
+    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for AccountCluster {
@@ -69,23 +77,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AccountCluster {
     /// The cluster state of the account stored under `key`.
-    pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> AccountCluster {
-        AccountCluster {
+    pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> Arc<AccountCluster> {
+        Arc::new_cyclic(|me| AccountCluster {
+            me: me.clone(),
             keys: Keys::new(&shared.namespace, &key.account),
             shared,
             key,
             generation: AtomicU64::new(0),
-            publishing: AtomicU64::new(0),
+            held: Mutex::new(String::new()),
+            publishing: Mutex::new(String::new()),
             last_write: Mutex::new("0-0".to_owned()),
             sync_lock: tokio::sync::Mutex::new(()),
             loaded: tokio::sync::Notify::new(),
             last_size: AtomicU64::new(0),
-        }
+            loads: AtomicU64::new(0),
+        })
     }
 
     /// The shared generation held (0: none).
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Shared snapshots loaded instead of crawling.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Whether Redis answers now.
+    pub fn redis_up(&self) -> bool {
+        self.shared.conn.health.is_up()
     }
 
     /// Decides a refresh: a fresh shared snapshot is loaded instead of crawling; else the
@@ -104,6 +125,9 @@ impl AccountCluster {
                     }
                 }
                 _ => {}
+            }
+            if let Some(message) = snapshots::recent_failure(&self.shared.conn, &self.keys).await {
+                return Plan::Failed(message);
             }
             match Lease::acquire(
                 &self.shared.conn,
@@ -135,8 +159,8 @@ impl AccountCluster {
         if probe.generation == 0 {
             return Sync::Nothing;
         }
-        let held = self.generation.load(Ordering::Acquire);
-        if probe.generation == held || probe.generation == self.publishing.load(Ordering::Acquire) {
+        let known = |uid: &str| *lock(&self.held) == uid || *lock(&self.publishing) == uid;
+        if known(&probe.uid) {
             self.catch_up(account, false).await;
             return Sync::Current(probe.age);
         }
@@ -162,6 +186,7 @@ impl AccountCluster {
         .await;
         // A value that cannot be read is not retried until another generation replaces it.
         self.generation.store(probe.generation, Ordering::Release);
+        *lock(&self.held) = probe.uid.clone();
         let snap = match built {
             Ok(Ok(snap)) => snap,
             Ok(Err(e)) => {
@@ -180,6 +205,7 @@ impl AccountCluster {
         account.install_shared(snap);
         *lock(&self.last_write) = probe.writes.clone();
         self.catch_up(account, true).await;
+        self.loads.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("unishare_cluster_loads_total", "outcome" => "loaded").increment(1);
         tracing::info!(account = %self.key.account, generation = probe.generation, shares,
             age_ms = age.as_millis() as u64, ms = started.elapsed().as_millis() as u64,
@@ -238,11 +264,11 @@ impl AccountCluster {
 
     /// Sends a write made through this replica to the others (in the background; when Redis
     /// does not answer, the others see it at their next crawl).
-    pub fn publish_write(self: &Arc<Self>, upserts: &[Arc<Share>], removed: &[String]) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+    pub fn publish_write(&self, upserts: &[Arc<Share>], removed: &[String]) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
             return;
         };
-        let (me, upserts, removed) = (Arc::clone(self), upserts.to_vec(), removed.to_vec());
+        let (upserts, removed) = (upserts.to_vec(), removed.to_vec());
         rt.spawn(async move {
             let message = super::events::write_message(&me.key.account, &me.shared.replica);
             let out = writes::append(
@@ -269,16 +295,10 @@ impl AccountCluster {
     /// Publishes the snapshot a crawl under `lease` installed (in the background): encoded off
     /// the runtime's threads, refused by Redis if the lease was lost meanwhile. `crawl_started`:
     /// when the crawl began (the snapshot's age counts from it on every replica).
-    pub fn publish_snapshot(
-        self: &Arc<Self>,
-        lease: Lease,
-        snap: Arc<Snapshot>,
-        crawl_started: Instant,
-    ) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+    pub fn publish_snapshot(&self, lease: Lease, snap: Arc<Snapshot>, crawl_started: Instant) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
             return;
         };
-        let me = Arc::clone(self);
         // Every write applied so far is in the snapshot the crawl installed.
         let writes_held = lock(&self.last_write).clone();
         rt.spawn(async move {
@@ -300,7 +320,8 @@ impl AccountCluster {
                 return;
             }
             me.last_size.store(data.len() as u64, Ordering::Relaxed);
-            me.publishing.store(lease.fence, Ordering::Release);
+            let uid = uuid::Uuid::new_v4().simple().to_string();
+            *lock(&me.publishing) = uid.clone();
             let message =
                 super::events::snapshot_message(&me.key.account, &me.shared.replica, lease.fence);
             let out = snapshots::publish(
@@ -314,19 +335,64 @@ impl AccountCluster {
                     writes: &writes_held,
                     channel: &me.shared.channel,
                     message: &message,
+                    uid: &uid,
                 },
             )
             .await;
             if out == Published::Yes {
                 me.generation.store(lease.fence, Ordering::Release);
+                *lock(&me.held) = uid;
                 tracing::info!(account = %me.key.account, generation = lease.fence, bytes = data.len(), "published the snapshot to the cluster");
             } else {
+                lock(&me.publishing).clear();
                 tracing::warn!(account = %me.key.account, outcome = out.as_str(), "the snapshot was not published to the cluster");
             }
             metrics::counter!("unishare_cluster_publishes_total", "outcome" => out.as_str())
                 .increment(1);
             drop(lease);
         });
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::account::Coordinator for AccountCluster {
+    async fn before_crawl(&self, account: &Arc<Account>) -> Refresh {
+        match self.plan(account).await {
+            Plan::Loaded(snap) => Refresh::Loaded(snap),
+            Plan::Crawl(lease) => Refresh::Crawl(lease.map(|l| CrawlPermit(Box::new(l)))),
+            Plan::Failed(message) => Refresh::Failed(unishare_core::Error::upstream_unavailable(
+                format!("the crawl of another replica failed: {message}"),
+            )),
+        }
+    }
+
+    fn crawl_failed(&self, permit: CrawlPermit, error: &unishare_core::Error, backoff: Duration) {
+        let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
+            return;
+        };
+        let message = error.to_string();
+        rt.spawn(async move {
+            snapshots::record_failure(&me.shared.conn, &me.keys, &message, backoff).await;
+            drop(permit);
+        });
+    }
+
+    fn after_crawl(&self, permit: CrawlPermit, snapshot: Arc<Snapshot>, started: Instant) {
+        if let Ok(lease) = permit.0.downcast::<Lease>() {
+            self.publish_snapshot(*lease, snapshot, started);
+        }
+    }
+
+    fn write(&self, upserts: &[Arc<Share>], removed: &[String]) {
+        self.publish_write(upserts, removed);
+    }
+
+    fn info(&self) -> CoordinatorInfo {
+        CoordinatorInfo {
+            generation: self.generation(),
+            loads: self.loads(),
+            up: self.redis_up(),
+        }
     }
 }
 

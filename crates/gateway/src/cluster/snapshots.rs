@@ -1,7 +1,9 @@
 //! An account's shared snapshot: one Redis hash `{ns}:{account}:snap` with the snapshot in the
 //! store's format (`crate::store`: versioned, checksummed, zstd; foreign or damaged values are
-//! ignored like a damaged file), its generation (the publisher's fencing number), the crawl's
-//! start in Redis time (`at`, ms) and the last write-stream id it holds (`writes`).
+//! ignored like a damaged file), its generation (the publisher's fencing number, ordered within
+//! one life of the Redis data), a unique id of the publish (`uid`: what replicas compare, as the
+//! fencing counter starts again if Redis loses its data), the crawl's start in Redis time (`at`,
+//! ms) and the last write-stream id it holds (`writes`).
 
 use super::conn::Conn;
 use redis::Script;
@@ -19,7 +21,7 @@ if current >= tonumber(ARGV[2]) then return -2 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local at = now - tonumber(ARGV[4])
-redis.call('HSET', KEYS[2], 'data', ARGV[3], 'gen', ARGV[2], 'at', at, 'writes', ARGV[5])
+redis.call('HSET', KEYS[2], 'data', ARGV[3], 'gen', ARGV[2], 'at', at, 'writes', ARGV[5], 'uid', ARGV[9])
 redis.call('PEXPIRE', KEYS[2], ARGV[8])
 if ARGV[5] ~= '0-0' then redis.call('XTRIM', KEYS[3], 'MINID', ARGV[5]) end
 redis.call('PUBLISH', ARGV[6], ARGV[7])
@@ -32,11 +34,11 @@ return 1
 static PROBE: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(
         r"
-local v = redis.call('HMGET', KEYS[1], 'gen', 'at', 'writes')
-if not v[1] then return {0, 0, '0-0'} end
+local v = redis.call('HMGET', KEYS[1], 'gen', 'at', 'writes', 'uid')
+if not v[1] then return {0, 0, '0-0', ''} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return {tonumber(v[1]), math.max(0, now - tonumber(v[2])), v[3]}
+return {tonumber(v[1]), math.max(0, now - tonumber(v[2])), v[3], v[4]}
 ",
     )
 });
@@ -45,11 +47,11 @@ return {tonumber(v[1]), math.max(0, now - tonumber(v[2])), v[3]}
 static FETCH: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(
         r"
-local v = redis.call('HMGET', KEYS[1], 'gen', 'at', 'writes', 'data')
-if not v[1] then return {0, 0, '0-0', ''} end
+local v = redis.call('HMGET', KEYS[1], 'gen', 'at', 'writes', 'uid', 'data')
+if not v[1] then return {0, 0, '0-0', '', ''} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return {tonumber(v[1]), math.max(0, now - tonumber(v[2])), v[3], v[4]}
+return {tonumber(v[1]), math.max(0, now - tonumber(v[2])), v[3], v[4], v[5]}
 ",
     )
 });
@@ -66,6 +68,8 @@ pub struct Probe {
     pub age: Duration,
     /// The last write-stream id the snapshot holds.
     pub writes: String,
+    /// The publish's unique id.
+    pub uid: String,
 }
 
 /// The outcome of [`publish`].
@@ -104,6 +108,8 @@ pub struct Keys {
     pub snap: String,
     /// The write stream.
     pub writes: String,
+    /// The last crawl failure, while the failure backoff runs.
+    pub failed: String,
 }
 
 impl Keys {
@@ -114,6 +120,7 @@ impl Keys {
             fence: format!("{namespace}:{account}:fence"),
             snap: format!("{namespace}:{account}:snap"),
             writes: format!("{namespace}:{account}:writes"),
+            failed: format!("{namespace}:{account}:failed"),
         }
     }
 }
@@ -134,6 +141,8 @@ pub struct Publish<'a> {
     pub channel: &'a str,
     /// The announcement.
     pub message: &'a str,
+    /// The publish's unique id.
+    pub uid: &'a str,
 }
 
 /// Stores, trims and announces (see [`PUBLISH`]).
@@ -147,7 +156,8 @@ pub async fn publish(conn: &Conn, keys: &Keys, p: &Publish<'_>) -> Published {
         .arg(p.writes)
         .arg(p.channel)
         .arg(p.message)
-        .arg(KEEP.as_millis() as u64);
+        .arg(KEEP.as_millis() as u64)
+        .arg(p.uid);
     // A large value takes longer than one small command: allow for its transfer.
     let slow =
         conn.with_timeout(conn.timeout + Duration::from_millis((p.data.len() / 10_000) as u64));
@@ -163,11 +173,13 @@ pub async fn publish(conn: &Conn, keys: &Keys, p: &Publish<'_>) -> Published {
 pub async fn probe(conn: &Conn, keys: &Keys) -> Option<Probe> {
     let mut inv = PROBE.prepare_invoke();
     inv.key(&keys.snap);
-    let (generation, age, writes): (u64, u64, String) = conn.eval("probe", &inv).await?;
+    let (generation, age, writes, uid): (u64, u64, String, String) =
+        conn.eval("probe", &inv).await?;
     Some(Probe {
         generation,
         age: Duration::from_millis(age),
         writes,
+        uid,
     })
 }
 
@@ -177,14 +189,34 @@ pub async fn fetch(conn: &Conn, keys: &Keys, expect_bytes: usize) -> Option<(Pro
     inv.key(&keys.snap);
     let slow = conn
         .with_timeout(conn.timeout + Duration::from_millis((expect_bytes / 10_000) as u64 + 1_000));
-    let (generation, age, writes, data): (u64, u64, String, Vec<u8>) =
+    let (generation, age, writes, uid, data): (u64, u64, String, String, Vec<u8>) =
         slow.eval("fetch", &inv).await?;
     Some((
         Probe {
             generation,
             age: Duration::from_millis(age),
             writes,
+            uid,
         },
         data,
     ))
+}
+
+/// Records that the lease holder's crawl failed with `message`, for `backoff`: the other
+/// replicas then serve their snapshot as failing instead of crawling the sick vendor in turn.
+pub async fn record_failure(conn: &Conn, keys: &Keys, message: &str, backoff: Duration) {
+    let ms = backoff.as_millis().max(1) as u64;
+    let cmd = redis::cmd("SET")
+        .arg(&keys.failed)
+        .arg(message)
+        .arg("PX")
+        .arg(ms)
+        .to_owned();
+    let _: Option<()> = conn.run("failure", &cmd).await;
+}
+
+/// The failure recorded by [`record_failure`], while it lasts.
+pub async fn recent_failure(conn: &Conn, keys: &Keys) -> Option<String> {
+    let cmd = redis::cmd("GET").arg(&keys.failed).to_owned();
+    conn.run::<Option<String>>("failure", &cmd).await.flatten()
 }

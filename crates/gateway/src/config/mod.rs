@@ -8,6 +8,7 @@
 //! in `config_keys.rs`, `[limits]` in `limits.rs`, secrets resolved by `secrets.rs`.
 
 mod accounts;
+mod cluster;
 mod sections;
 mod validate;
 
@@ -15,6 +16,7 @@ pub use crate::config_error::ConfigError;
 pub use crate::config_keys::{ApiKeyConfig, ApiKeySection, Scope};
 pub use crate::duration_str;
 pub use crate::limits::LimitsSection;
+pub use cluster::{ClusterConfig, ClusterSection};
 pub use sections::{AccountSection, CacheSection, RawConfig, ServerSection, UpstreamSection};
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -48,6 +50,18 @@ pub struct AccountConfig {
     pub inventory: unishare_core::Inventory,
 }
 
+impl AccountConfig {
+    /// Where the account's snapshot is stored (`[store]`, `[cluster]`). A snapshot of another
+    /// server is never served under this account: the source names the provider, base URL and
+    /// inventory.
+    pub fn store_key(&self) -> crate::store::StoreKey {
+        crate::store::StoreKey {
+            account: self.name.as_str().to_owned(),
+            source: format!("{} {} {:?}", self.provider, self.base_url, self.inventory),
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -68,7 +82,7 @@ pub struct Config {
     /// `[store]`.
     pub store: crate::store::StoreSection,
     /// `[cluster]`, when a Redis URL is configured.
-    pub cluster: Option<crate::cluster::ClusterConfig>,
+    pub cluster: Option<ClusterConfig>,
 }
 
 impl Config {

@@ -141,7 +141,7 @@ pub struct RawConfig {
     pub store: crate::store::StoreSection,
     /// `[cluster]`.
     #[serde(default)]
-    pub cluster: crate::cluster::ClusterSection,
+    pub cluster: super::ClusterSection,
 }
 
 /// Longest duration accepted anywhere in the config.

@@ -57,6 +57,20 @@ pub struct AccountInfo {
     pub last_error: Option<AccountLastError>,
     /// Cache counters.
     pub cache: AccountCache,
+    /// The account's part in the `[cluster]`; `null` without one.
+    pub cluster: Option<AccountClusterInfo>,
+}
+
+/// An account's part in the `[cluster]` in `GET /v1/accounts`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountClusterInfo {
+    /// The shared generation of the snapshot this replica serves (0: none yet, or it crawled
+    /// alone while Redis did not answer).
+    pub generation: u64,
+    /// Shared snapshots this replica loaded instead of crawling.
+    pub loads: u64,
+    /// Whether Redis answers this replica now.
+    pub redis_up: bool,
 }
 
 /// Account health in `GET /v1/accounts`.
@@ -184,6 +198,11 @@ pub async fn list(
                 crawls_failed: c.crawls_failed.load(Ordering::Relaxed),
                 skipped_records: c.skipped_records.load(Ordering::Relaxed),
             },
+            cluster: a.cluster().map(|cl| cl.info()).map(|i| AccountClusterInfo {
+                generation: i.generation,
+                loads: i.loads,
+                redis_up: i.up,
+            }),
         });
     }
     Ok(Json(AccountList { accounts: out }))

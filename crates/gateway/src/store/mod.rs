@@ -64,20 +64,6 @@ pub struct StoreKey {
     pub source: String,
 }
 
-impl StoreKey {
-    /// The key of a configured account. A snapshot of another server is never served under
-    /// this account: the source names the provider, base URL and inventory.
-    pub fn of(config: &crate::config::AccountConfig) -> StoreKey {
-        StoreKey {
-            account: config.name.as_str().to_owned(),
-            source: format!(
-                "{} {} {:?}",
-                config.provider, config.base_url, config.inventory
-            ),
-        }
-    }
-}
-
 /// A snapshot read back from the store.
 #[derive(Debug)]
 pub struct Restored {
@@ -273,14 +259,15 @@ impl AccountStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::codec::MAGIC;
     use super::*;
     use serde_json::json;
     use unishare_core::AccountName;
     use unishare_core::Secret;
 
-    fn share(native: &str, extra: serde_json::Value) -> Share {
+    /// A share of account `hq`, with `extra` fields replaced (also used by the cluster tests).
+    pub(crate) fn share(native: &str, extra: serde_json::Value) -> Share {
         let mut v = json!({
             "id": format!("hq:{native}"), "account": "hq", "provider": "cloudreve",
             "native_id": native, "name": format!("file {native}"),

@@ -1,4 +1,4 @@
-//! `[cluster]` as written, and validated into [`ClusterConfig`].
+//! `[cluster]` as written, and validated into [`ClusterConfig`] (used by `crate::cluster`).
 
 use crate::config_error::ConfigError;
 use crate::duration_str;
