@@ -7,6 +7,8 @@
 //! - `Retry-After` honoured (capped by the deadline);
 //! - a per-account [`CircuitBreaker`] (fail fast while the vendor is down, half-open probe);
 //! - a per-account [`Limiter`]: concurrency limit and optional GCRA rate limit;
+//! - optionally a [`SharedLimits`] coordinator, so that the rate limit and the retry budget
+//!   hold for a cluster of replicas (each falls back to its own while it is unavailable);
 //! - upstream metrics: `unishare_upstream_requests_total{account,operation,outcome}`,
 //!   `unishare_upstream_request_duration_seconds{account,operation}`,
 //!   `unishare_upstream_retries_total{account,operation}`, `unishare_breaker_open{account}`.
@@ -17,12 +19,14 @@
 mod breaker;
 mod budget;
 mod limiter;
+mod shared;
 
 pub use breaker::{
     is_vendor_failure, BreakerConfig, BreakerPermit, BreakerSnapshot, BreakerState, CircuitBreaker,
 };
 pub use budget::RetryBudget;
 pub use limiter::{Limiter, RateLimit, DEFAULT_MAX_CONCURRENCY};
+pub use shared::SharedLimits;
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -309,7 +313,9 @@ impl RetryPolicy {
             if self.breaker.state() != BreakerState::Closed {
                 return Err(err);
             }
-            if !self.budget.try_withdraw() {
+            // Asking a shared budget may take what the wait and a fair attempt leave spare.
+            let spare = left.saturating_sub(wait.saturating_add(self.min_attempt_time()));
+            if !self.budget.withdraw(spare).await {
                 self.stats.budget_exhausted.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(account = %self.account, error = %err, "retry budget spent; not retrying");
                 return Err(err);
@@ -370,6 +376,7 @@ mod tests {
         );
     }
 
+    use super::shared::fake::Fake;
     use super::*;
     use crate::ErrorKind;
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -644,5 +651,64 @@ mod tests {
             .await;
         assert!(r.unwrap_err().message().contains("circuit open"));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// A call that fails `fails` times with a retryable error, then succeeds; returns the
+    /// attempts made and whether it succeeded.
+    async fn flaky(p: &RetryPolicy, fails: u32) -> (u32, bool) {
+        let calls = AtomicU32::new(0);
+        let r = p
+            .run("get", Idempotency::Idempotent, |_| async {
+                if calls.fetch_add(1, Ordering::SeqCst) < fails {
+                    Err(Error::upstream_unavailable("503"))
+                } else {
+                    Ok(())
+                }
+            })
+            .await;
+        (calls.load(Ordering::SeqCst), r.is_ok())
+    }
+
+    #[tokio::test]
+    async fn a_spent_shared_budget_stops_retries_the_local_one_would_allow() {
+        let p = fast(3);
+        // The local budget (floor 100/s) has retries; the cluster's is spent.
+        let fake = Arc::new(Fake::new([], None, Some(false)));
+        p.budget.attach_shared(fake.clone()).unwrap();
+        assert!(p.budget.available() >= 1);
+        assert_eq!(flaky(&p, 1).await, (1, false));
+        assert_eq!(Fake::count(&fake.withdraws), 1);
+        assert_eq!(Fake::count(&fake.deposits), 1);
+        assert_eq!(p.stats.snapshot().budget_exhausted, 1);
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_shared_budget_leaves_retries_to_the_local_one() {
+        let mut p = fast(3);
+        // Local: the starting balance of 1 and no income.
+        p.budget = Arc::new(RetryBudget::new(0.0, 0.0));
+        let fake = Arc::new(Fake::new([], None, None));
+        p.budget.attach_shared(fake.clone()).unwrap();
+        assert_eq!(flaky(&p, 1).await, (2, true));
+        assert_eq!(flaky(&p, 1).await, (1, false));
+        assert_eq!(Fake::count(&fake.withdraws), 2);
+    }
+
+    #[tokio::test]
+    async fn a_shared_rate_slot_is_asked_for_every_attempt() {
+        let p = fast(3).with_limits(
+            4,
+            Some(RateLimit {
+                count: 1,
+                per: Duration::from_secs(3600),
+            }),
+        );
+        let fake = Arc::new(Fake::new([], Some(Duration::ZERO), Some(true)));
+        p.limiter.attach_shared(fake.clone()).unwrap();
+        p.budget.attach_shared(fake.clone()).unwrap();
+        // Two retries, each with its rate slot; the local limit (1 an hour) is not what decides.
+        assert_eq!(flaky(&p, 2).await, (3, true));
+        assert_eq!(Fake::count(&fake.rate_asks), 3);
+        assert_eq!(Fake::count(&fake.withdraws), 2);
     }
 }

@@ -2,9 +2,13 @@
 //! first attempts, plus a small floor of `min_per_sec` retries per second so that a quiet
 //! account can still retry. A sick vendor therefore never sees a retry storm: at most 20%
 //! more calls than clients caused (with the defaults), whatever `max_retries` says.
+//!
+//! In a cluster a [`SharedLimits`] coordinator may be attached: the budget is then one for all
+//! replicas (`withdraw` asks it), and the local balance is the fallback while it is unavailable.
 
-use std::sync::Mutex;
-use std::time::Instant;
+use super::shared::SharedLimits;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// A retry budget: retries may be at most `ratio` of calls, plus `min_per_sec` retries per
 /// second so that a quiet account can still retry.
@@ -14,6 +18,7 @@ pub struct RetryBudget {
     min_per_sec: f64,
     cap: f64,
     state: Mutex<BudgetState>,
+    shared: OnceLock<Arc<dyn SharedLimits>>,
 }
 
 #[derive(Debug)]
@@ -46,7 +51,37 @@ impl RetryBudget {
                 balance: min_per_sec.max(1.0),
                 last_refill: Instant::now(),
             }),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Retries granted per first attempt.
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+
+    /// Retries granted per second whatever the traffic (the floor).
+    pub fn min_per_sec(&self) -> f64 {
+        self.min_per_sec
+    }
+
+    /// The most retries the balance holds.
+    pub fn cap(&self) -> f64 {
+        self.cap
+    }
+
+    /// The balance of a new budget: `max(min_per_sec, 1)`.
+    pub fn initial_balance(&self) -> f64 {
+        self.min_per_sec.max(1.0).min(self.cap)
+    }
+
+    /// Attaches the cluster-wide coordinator (once; a second one is handed back in `Err`).
+    /// From then on deposits also go to it and [`RetryBudget::withdraw`] asks it first.
+    pub fn attach_shared(
+        &self,
+        shared: Arc<dyn SharedLimits>,
+    ) -> Result<(), Arc<dyn SharedLimits>> {
+        self.shared.set(shared)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
@@ -61,14 +96,38 @@ impl RetryBudget {
         s.balance = (s.balance + secs * self.min_per_sec).min(self.cap);
     }
 
-    /// Records a first attempt.
+    /// Records a first attempt (locally, and with the coordinator when one is attached).
     pub fn deposit(&self) {
-        let mut s = self.lock();
-        self.refill(&mut s);
-        s.balance = (s.balance + self.ratio).min(self.cap);
+        {
+            let mut s = self.lock();
+            self.refill(&mut s);
+            s.balance = (s.balance + self.ratio).min(self.cap);
+        }
+        if let Some(shared) = self.shared.get() {
+            shared.deposit();
+        }
     }
 
-    /// Takes one retry from the budget; false when the budget is spent.
+    /// Takes one retry: from the attached coordinator when it answers within `within`, else
+    /// (or without one) from the local balance. A retry the coordinator grants is also taken
+    /// from the local balance (when there is one left), so that the local balance, the
+    /// fallback, stays this replica's own account of its calls and retries.
+    pub async fn withdraw(&self, within: Duration) -> bool {
+        let Some(shared) = self.shared.get() else {
+            return self.try_withdraw();
+        };
+        match tokio::time::timeout(within, shared.try_withdraw()).await {
+            Ok(Some(true)) => {
+                let _ = self.try_withdraw();
+                true
+            }
+            Ok(Some(false)) => false,
+            Ok(None) | Err(_) => self.try_withdraw(),
+        }
+    }
+
+    /// Takes one retry from the local balance only (an attached coordinator is not asked);
+    /// false when it is spent.
     pub fn try_withdraw(&self) -> bool {
         let mut s = self.lock();
         self.refill(&mut s);
@@ -80,7 +139,7 @@ impl RetryBudget {
         }
     }
 
-    /// Retries the budget allows right now (rounded down).
+    /// Retries the local balance allows right now (rounded down).
     pub fn available(&self) -> u64 {
         let mut s = self.lock();
         self.refill(&mut s);
@@ -97,6 +156,7 @@ impl Default for RetryBudget {
 
 #[cfg(test)]
 mod tests {
+    use super::super::shared::fake::Fake;
     use super::*;
 
     #[test]
@@ -128,5 +188,72 @@ mod tests {
         b.deposit();
         assert!(b.try_withdraw());
         assert!(!b.try_withdraw());
+    }
+
+    fn attached(b: &RetryBudget, withdraw: Option<bool>) -> Arc<Fake> {
+        let fake = Arc::new(Fake::new([], None, withdraw));
+        b.attach_shared(fake.clone()).unwrap();
+        fake
+    }
+
+    #[tokio::test]
+    async fn the_coordinator_decides_withdrawals_and_gets_the_deposits() {
+        let b = RetryBudget::new(0.2, 0.0);
+        let fake = attached(&b, Some(false));
+        for _ in 0..20 {
+            b.deposit();
+        }
+        assert_eq!(Fake::count(&fake.deposits), 20);
+        // The local balance has 1 + 4 retries (float error: 4.99…), but the cluster's budget
+        // is spent; the local balance is left as it was.
+        assert!(!b.withdraw(Duration::from_secs(5)).await);
+        assert!((4..=5).contains(&b.available()), "{}", b.available());
+        assert_eq!(Fake::count(&fake.withdraws), 1);
+
+        let b = RetryBudget::new(0.0, 0.0);
+        let fake = attached(&b, Some(true));
+        // Granted by the coordinator though the local balance (1, no income) runs dry; the
+        // local balance follows.
+        for _ in 0..3 {
+            assert!(b.withdraw(Duration::from_secs(5)).await);
+        }
+        assert_eq!(b.available(), 0);
+        assert_eq!(Fake::count(&fake.withdraws), 3);
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_coordinator_leaves_withdrawals_to_the_local_balance() {
+        let b = RetryBudget::new(0.2, 0.0);
+        let fake = attached(&b, None);
+        for _ in 0..10 {
+            b.deposit();
+        }
+        // 1 + 10 × 0.2 = 3 (within float error: 2 or 3).
+        let mut granted = 0u64;
+        while b.withdraw(Duration::from_secs(5)).await {
+            granted += 1;
+        }
+        assert!((2..=3).contains(&granted), "granted {granted}");
+        assert_eq!(Fake::count(&fake.withdraws), granted + 1);
+        assert!(b.attach_shared(fake).is_err(), "attached once only");
+    }
+
+    #[test]
+    fn getters_give_the_numbers_the_coordinator_applies() {
+        let b = RetryBudget::new(0.3, 2.5);
+        assert_eq!((b.ratio(), b.min_per_sec(), b.cap()), (0.3, 2.5, 25.0));
+        assert_eq!(b.initial_balance(), 2.5);
+        assert_eq!(RetryBudget::new(0.2, 0.0).initial_balance(), 1.0);
+    }
+
+    #[tokio::test]
+    async fn a_coordinator_that_does_not_answer_in_time_leaves_it_to_the_local_balance() {
+        let b = RetryBudget::new(0.0, 0.0);
+        let mut fake = Fake::new([], None, Some(false));
+        fake.hang = true;
+        b.attach_shared(Arc::new(fake)).unwrap();
+        // The starting balance of 1, then nothing.
+        assert!(b.withdraw(Duration::from_millis(10)).await);
+        assert!(!b.withdraw(Duration::from_millis(10)).await);
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod conn;
 pub mod health;
+pub mod limits;
 
 pub use crate::config::{ClusterConfig, ClusterSection};
 pub mod events;
