@@ -356,3 +356,49 @@ async fn a_replica_restarted_with_redis_and_every_vendor_down_serves_its_store_s
     assert_eq!(after, before);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_rate_limit_is_one_for_the_whole_cluster() {
+    let r = redis();
+    let v = vendors(20).await;
+    let sim = |p: &str| unishare_testkit::sims::find(p).expect("a simulator in the list");
+    // Only Cloudreve, limited to 6 vendor calls an hour (a burst of 6, then one every 10 min).
+    let cfg = format!(
+        "\n[server]\nlisten = \"127.0.0.1:0\"\n[cache]\nttl = \"1h\"\nmax_stale = \"2h\"\n\
+         [cluster]\nredis_url = \"{}\"\nnamespace = \"e2e-rate\"\n{}",
+        r.url(),
+        sim("cloudreve").account_toml("hq", &v.cloudreve.base_url(), "rate_limit = \"6/h\"")
+    );
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    let b = Gateway::start(&cfg);
+    b.ready().await;
+    let http = reqwest::Client::new();
+    let uris = v.cloudreve.source_uris();
+    let (mut created, mut limited) = (0, 0);
+    for (i, uri) in uris.iter().take(12).enumerate() {
+        let g = if i % 2 == 0 { &a } else { &b };
+        let (status, body) = send(
+            http.post(g.url("/v1/accounts/hq/shares"))
+                .json(&json!({"source": {"uri": uri}})),
+            None,
+        )
+        .await;
+        match status {
+            201 => created += 1,
+            429 => limited += 1,
+            other => panic!("{other}: {body}"),
+        }
+    }
+    // Every vendor call of both replicas came out of one burst of 6 (the crawl's included);
+    // two replicas limiting alone would have let about 10 creates through.
+    let vendor_calls = v.cloudreve.counters().get("list") + created;
+    assert!(
+        vendor_calls <= 6,
+        "{created} creates + the crawl's calls passed a limit of 6"
+    );
+    assert!(
+        created >= 1 && limited >= 6,
+        "{created} created, {limited} limited"
+    );
+}

@@ -138,6 +138,10 @@ pub async fn join(config: &Config, accounts: &[Arc<Account>]) -> Option<Arc<Clus
     for (account, account_config) in accounts.iter().zip(&config.accounts) {
         let ac = AccountCluster::new(Arc::clone(&shared), account_config.store_key());
         account.attach_cluster(Arc::clone(&ac) as Arc<dyn crate::account::Coordinator>);
+        // The account's retry budget and rate limit become the cluster's.
+        if let Some(policy) = account.upstream() {
+            limits::attach(policy, conn.clone(), &cfg.namespace, account.name.as_str());
+        }
         by_name.insert(
             account.name.as_str().to_owned(),
             (Arc::downgrade(account), Arc::clone(&ac)),
