@@ -42,6 +42,32 @@ impl AuthTable {
     }
 }
 
+/// The secret `key` of section `section`, given as `key` (`inline`), `key_env` (`env`) or
+/// `key_file` (`file`): exactly one, or none (`Ok(None)`); errors name `{section}.{key}…`.
+pub fn optional_secret(
+    section: &str,
+    key: &str,
+    inline: Option<&str>,
+    env: Option<&str>,
+    file: Option<&std::path::Path>,
+    origin: &str,
+) -> Result<Option<Secret>, ConfigError> {
+    let mut t = AuthTable::new(BTreeMap::new(), section.into(), origin.into());
+    if let Some(v) = inline {
+        t.insert(key, v.to_owned());
+    }
+    if let Some(v) = env {
+        t.insert(&format!("{key}_env"), v.to_owned());
+    }
+    if let Some(v) = file {
+        t.insert(&format!("{key}_file"), v.display().to_string());
+    }
+    if t.is_empty() {
+        return Ok(None);
+    }
+    take_secret(&mut t, key).map(Some)
+}
+
 /// Takes secret `key` from `key`, `key_env` or `key_file` (exactly one).
 pub fn take_secret(table: &mut AuthTable, key: &str) -> Result<Secret, ConfigError> {
     table.table.take_secret(key).map_err(|e| table.error(e))

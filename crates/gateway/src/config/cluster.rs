@@ -2,9 +2,8 @@
 
 use crate::config_error::ConfigError;
 use crate::duration_str;
-use crate::secrets::{take_secret, AuthTable};
+use crate::secrets::optional_secret;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use unishare_core::Secret;
@@ -94,20 +93,17 @@ impl ClusterSection {
     /// `None` when no URL is configured (no cluster); errors name the key.
     pub fn validate(&self, origin: &str) -> Result<Option<ClusterConfig>, ConfigError> {
         let at = |key: &str, msg: &str| ConfigError::at(origin, format!("cluster.{key}"), msg);
-        let mut t = AuthTable::new(BTreeMap::new(), "cluster".into(), origin.into());
-        if let Some(v) = self.redis_url.clone() {
-            t.insert("redis_url", v);
-        }
-        if let Some(v) = self.redis_url_env.clone() {
-            t.insert("redis_url_env", v);
-        }
-        if let Some(v) = &self.redis_url_file {
-            t.insert("redis_url_file", v.display().to_string());
-        }
-        if t.is_empty() {
+        let Some(redis_url) = optional_secret(
+            "cluster",
+            "redis_url",
+            self.redis_url.as_deref(),
+            self.redis_url_env.as_deref(),
+            self.redis_url_file.as_deref(),
+            origin,
+        )?
+        else {
             return Ok(None);
-        }
-        let redis_url = take_secret(&mut t, "redis_url")?;
+        };
         // Parsed here so that a typo fails at start; the error never repeats the URL.
         match redis::parse_redis_url(redis_url.expose()) {
             Some(u) if u.scheme() == "redis" => {}

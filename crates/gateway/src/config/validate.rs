@@ -4,8 +4,7 @@
 
 use super::sections::{RawConfig, ServerSection, MAX_DURATION};
 use super::{Config, ConfigError};
-use crate::secrets::{take_secret, AuthTable};
-use std::collections::BTreeMap;
+use crate::secrets::optional_secret;
 use unishare_core::Secret;
 
 impl RawConfig {
@@ -88,19 +87,12 @@ impl RawConfig {
 
 /// `cursor_secret`, `cursor_secret_env` or `cursor_secret_file` of `[server]`, resolved.
 fn cursor_secret(server: &ServerSection, origin: &str) -> Result<Option<Secret>, ConfigError> {
-    let mut cs = AuthTable::new(BTreeMap::new(), "server".into(), origin.into());
-    if let Some(v) = server.cursor_secret.clone() {
-        cs.insert("cursor_secret", v);
-    }
-    if let Some(v) = server.cursor_secret_env.clone() {
-        cs.insert("cursor_secret_env", v);
-    }
-    if let Some(v) = &server.cursor_secret_file {
-        cs.insert("cursor_secret_file", v.display().to_string());
-    }
-    Ok(if cs.is_empty() {
-        None
-    } else {
-        Some(take_secret(&mut cs, "cursor_secret")?)
-    })
+    optional_secret(
+        "server",
+        "cursor_secret",
+        server.cursor_secret.as_deref(),
+        server.cursor_secret_env.as_deref(),
+        server.cursor_secret_file.as_deref(),
+        origin,
+    )
 }
