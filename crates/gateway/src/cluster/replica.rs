@@ -116,15 +116,13 @@ impl AccountCluster {
     pub async fn plan(&self, account: &Arc<Account>) -> Plan {
         loop {
             let announced = self.loaded.notified();
-            let fresh = |age: Duration| age <= account.policy.ttl;
             match self.sync(account).await {
                 Sync::Unavailable => return alone(),
-                Sync::Loaded(age) | Sync::Current(age) if fresh(age) => {
-                    if let Some(snap) = account.current() {
+                found => {
+                    if let Some(snap) = fresh_snapshot(found, account) {
                         return Plan::Loaded(snap);
                     }
                 }
-                _ => {}
             }
             if let Some(message) = snapshots::recent_failure(&self.shared.conn, &self.keys).await {
                 return Plan::Failed(message);
@@ -138,7 +136,14 @@ impl AccountCluster {
             )
             .await
             {
-                Acquire::Held(lease) => return Plan::Crawl(Some(lease)),
+                Acquire::Held(lease) => {
+                    // The previous holder may have published and let go between this
+                    // replica's look and its lease: look again before calling the vendor.
+                    if let Some(snap) = fresh_snapshot(self.sync(account).await, account) {
+                        return Plan::Loaded(snap);
+                    }
+                    return Plan::Crawl(Some(lease));
+                }
                 Acquire::Unavailable => return alone(),
                 Acquire::Busy => {
                     let _ = tokio::time::timeout(Duration::from_secs(1), announced).await;
@@ -393,6 +398,14 @@ impl crate::account::Coordinator for AccountCluster {
             loads: self.loads(),
             up: self.redis_up(),
         }
+    }
+}
+
+/// The account's snapshot when `found` says it is the shared one and younger than `ttl`.
+fn fresh_snapshot(found: Sync, account: &Account) -> Option<Arc<Snapshot>> {
+    match found {
+        Sync::Loaded(age) | Sync::Current(age) if age <= account.policy.ttl => account.current(),
+        _ => None,
     }
 }
 
