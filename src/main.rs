@@ -261,8 +261,17 @@ async fn check_config(config: Option<PathBuf>, probe: bool) -> Result<(), String
             }
         }
     }
+    if let Some(cluster) = &state.config.cluster {
+        match unishare_gateway::cluster::probe(cluster).await {
+            Ok(about) => println!("  cluster: ok, {about}"),
+            Err(e) => {
+                failed += 1;
+                println!("  cluster: FAILED: {e}");
+            }
+        }
+    }
     if failed > 0 {
-        return Err(format!("{failed} account(s) failed the probe"));
+        return Err(format!("{failed} check(s) failed the probe"));
     }
     Ok(())
 }

@@ -402,3 +402,37 @@ async fn an_accounts_rate_limit_is_one_for_the_whole_cluster() {
         "{created} created, {limited} limited"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_probe_asks_redis_and_never_prints_its_password() {
+    let mut r = redis();
+    let v = vendors(5).await;
+    // Up: PING answers and the version is printed. Down, with a password in the URL: the
+    // probe fails, and neither output repeats the password.
+    let path = std::env::temp_dir().join(format!("unishare-probe-{}.toml", r.port()));
+    let probe = |cfg: String| {
+        std::fs::write(&path, cfg).expect("config");
+        std::process::Command::new(env!("CARGO_BIN_EXE_unishare"))
+            .args(["check-config", "--probe", "--config"])
+            .arg(&path)
+            .output()
+            .expect("check-config")
+    };
+    let out = probe(cluster_config(&v, &r, "1h"));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("cluster: ok, Redis 7"), "{text}");
+    r.kill();
+    let down = cluster_config(&v, &r, "1h")
+        .replace("redis://127.0.0.1:", "redis://:hunter2-password@127.0.0.1:");
+    let out = probe(down);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("cluster: FAILED"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    let _ = std::fs::remove_file(&path);
+}

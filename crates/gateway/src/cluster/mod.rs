@@ -102,6 +102,35 @@ impl Cluster {
     }
 }
 
+/// `unishare check-config --probe`: whether the `[cluster]`'s Redis answers, with its server
+/// version; the error never repeats the URL.
+pub async fn probe(cfg: &ClusterConfig) -> Result<String, String> {
+    let client = redis::Client::open(cfg.redis_url.expose())
+        .map_err(|e| format!("unusable URL ({:?})", e.kind()))?;
+    let conn = Conn::open(&client, cfg.timeout).map_err(|e| e.to_string())?;
+    let pong: Option<String> = conn.run("probe", &redis::cmd("PING")).await;
+    if pong.as_deref() != Some("PONG") {
+        return Err(format!(
+            "no answer to PING within {}",
+            humantime::format_duration(cfg.timeout)
+        ));
+    }
+    let info: String = conn
+        .run("probe", redis::cmd("INFO").arg("server"))
+        .await
+        .unwrap_or_default();
+    let version = info
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("redis_version:")
+                .or_else(|| l.strip_prefix("valkey_version:"))
+        })
+        .unwrap_or("unknown version")
+        .trim()
+        .to_owned();
+    Ok(format!("Redis {version}, namespace {}", cfg.namespace))
+}
+
 /// Joins the cluster of `[cluster]`, if configured: attaches every account, loads the shared
 /// snapshots (bounded by [`JOIN_WAIT`]; a replica joining a warm cluster serves every share
 /// without crawling), and starts the subscriber. Redis down at start: the replica works alone
