@@ -35,7 +35,7 @@ measure() { # name url-file command... -> prints "requests instructions"
   if [ "$name" = gateway ] && [ -n "${REDIS_URL:-}" ]; then
     # A replica publishes its crawl in the background: measure after it did.
     for acct in hq cn; do
-      until [ "$(redis-cli -u "$REDIS_URL" hexists "callgrind-$$:$acct:snap" gen)" = 1 ]; do sleep 0.2; done
+      until [ -n "$(redis-cli -u "$REDIS_URL" --scan --pattern "callgrind-$$:$acct:*:snap" | head -1)" ]; do sleep 0.2; done
     done
     sleep 2
   fi

@@ -52,8 +52,9 @@ WANT=$((2 * PER_VENDOR))
 # 1. A crawls and publishes; B joins.
 start "$W/cluster.toml" a; A=$BASE; A_PID=$GW_PID
 until [ "$(total "$A")" = "$WANT" ]; do sleep 0.2; done
-until [ "$(redis-cli -p "$PORT" hexists bench:hq:snap gen)" = 1 ] && [ "$(redis-cli -p "$PORT" hexists bench:cn:snap gen)" = 1 ]; do sleep 0.1; done
-BYTES=$(( $(redis-cli -p "$PORT" hstrlen bench:hq:snap data) + $(redis-cli -p "$PORT" hstrlen bench:cn:snap data) ))
+snap_key() { redis-cli -p "$PORT" --scan --pattern "bench:$1:*:snap" | head -1; }
+until [ -n "$(snap_key hq)" ] && [ -n "$(snap_key cn)" ]; do sleep 0.1; done
+BYTES=$(( $(redis-cli -p "$PORT" hstrlen "$(snap_key hq)" data) + $(redis-cli -p "$PORT" hstrlen "$(snap_key cn)" data) ))
 T0=$(date +%s%N)
 start "$W/cluster.toml" b; B=$BASE
 until [ "$(total "$B")" = "$WANT" ]; do :; done

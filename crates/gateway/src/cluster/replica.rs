@@ -80,7 +80,7 @@ impl AccountCluster {
     pub(super) fn new(shared: Arc<Shared>, key: StoreKey) -> Arc<AccountCluster> {
         Arc::new_cyclic(|me| AccountCluster {
             me: me.clone(),
-            keys: Keys::new(&shared.namespace, &key.account),
+            keys: Keys::of(&shared.namespace, &key),
             shared,
             key,
             generation: AtomicU64::new(0),

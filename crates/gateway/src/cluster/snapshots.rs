@@ -113,14 +113,23 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// The keys of `account` under `namespace`.
-    pub fn new(namespace: &str, account: &str) -> Keys {
+    /// The keys of the account stored under `key`: `{ns}:{account}:{source digest}:…`, so that
+    /// replicas that name one account but read another server (a base URL or inventory that
+    /// differs between their configs) never share a lease or a snapshot.
+    pub fn of(namespace: &str, key: &crate::store::StoreKey) -> Keys {
+        use sha2::Digest;
+        let digest = hex::encode(&sha2::Sha256::digest(key.source.as_bytes())[..4]);
+        Keys::new(namespace, &format!("{}:{digest}", key.account))
+    }
+
+    /// The keys of `scope` (an account and its source digest) under `namespace`.
+    pub fn new(namespace: &str, scope: &str) -> Keys {
         Keys {
-            lease: format!("{namespace}:{account}:lease"),
-            fence: format!("{namespace}:{account}:fence"),
-            snap: format!("{namespace}:{account}:snap"),
-            writes: format!("{namespace}:{account}:writes"),
-            failed: format!("{namespace}:{account}:failed"),
+            lease: format!("{namespace}:{scope}:lease"),
+            fence: format!("{namespace}:{scope}:fence"),
+            snap: format!("{namespace}:{scope}:snap"),
+            writes: format!("{namespace}:{scope}:writes"),
+            failed: format!("{namespace}:{scope}:failed"),
         }
     }
 }

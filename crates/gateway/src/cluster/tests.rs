@@ -284,7 +284,13 @@ async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
     assert_eq!(crawled.shares.len(), 30);
     let calls = sim.counters().get("list");
     // A publishes in the background.
-    let keys = Keys::new("t", "hq");
+    let keys = Keys::of(
+        "t",
+        &crate::store::StoreKey {
+            account: "hq".into(),
+            source: format!("cloudreve {}", sim.base_url()),
+        },
+    );
     for _ in 0..200 {
         if snapshots::probe(&c, &keys).await.map(|p| p.generation) > Some(0) {
             break;
@@ -330,4 +336,31 @@ async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
         calls,
         "B called the sick vendor"
     );
+}
+
+#[test]
+fn replicas_share_keys_only_for_the_same_source() {
+    let key = |source: &str| crate::store::StoreKey {
+        account: "hq".into(),
+        source: source.into(),
+    };
+    let a = Keys::of("ns", &key("cloudreve https://a.example user"));
+    assert_eq!(
+        a.snap,
+        Keys::of("ns", &key("cloudreve https://a.example user")).snap
+    );
+    assert!(
+        a.snap.starts_with("ns:hq:") && a.snap.ends_with(":snap"),
+        "{}",
+        a.snap
+    );
+    for other in [
+        "cloudreve https://b.example user",
+        "cloudreve https://a.example site",
+    ] {
+        let b = Keys::of("ns", &key(other));
+        assert_ne!(a.lease, b.lease);
+        assert_ne!(a.snap, b.snap);
+        assert_ne!(a.writes, b.writes);
+    }
 }
