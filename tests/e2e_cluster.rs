@@ -192,7 +192,7 @@ async fn with_redis_killed_every_replica_answers_and_rejoins_when_it_returns() {
         assert_eq!(metric(g, "unishare_cluster_up").await, Some(0.0));
         assert!(metric(g, "unishare_cluster_fallback_crawls_total").await >= Some(1.0));
     }
-    // A write while Redis is away is the writer's own; it still answers.
+    // A write while Redis is away answers at once; it is queued for the others.
     let http = reqwest::Client::new();
     let uri = v.cloudreve.source_uris()[1].clone();
     let (status, body) = send(
@@ -202,6 +202,7 @@ async fn with_redis_killed_every_replica_answers_and_rejoins_when_it_returns() {
     )
     .await;
     assert_eq!(status, 201, "{body}");
+    let while_down = body["id"].as_str().expect("id").to_owned();
 
     r.restart().expect("redis again");
     for g in [&a, &b] {
@@ -224,6 +225,17 @@ async fn with_redis_killed_every_replica_answers_and_rejoins_when_it_returns() {
     assert!(
         seen,
         "after the re-join, A never listed the share created on B"
+    );
+    // The write A made while Redis was away was sent when it re-joined.
+    let seen = wait_until(|| async {
+        walk(&b, "account=hq&limit=100", None)
+            .await
+            .contains(&while_down)
+    })
+    .await;
+    assert!(
+        seen,
+        "B never listed the share A created while Redis was away"
     );
 }
 

@@ -43,16 +43,21 @@ impl Account {
     /// and records it so that a crawl running meanwhile does not undo it. In a `[cluster]`, it
     /// is also sent to the other replicas.
     pub fn apply(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
-        if let Some(cluster) = self.cluster.get() {
-            cluster.write(&upserts, &removed);
-        }
-        self.apply_remote(upserts, removed);
+        self.apply_changes(upserts, removed, true);
     }
 
     /// [`Self::apply`] of a write another replica made (received through the cluster): the
     /// same, without sending it on.
     pub fn apply_remote(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>) {
+        self.apply_changes(upserts, removed, false);
+    }
+
+    fn apply_changes(&self, upserts: Vec<Arc<Share>>, removed: Vec<String>, send: bool) {
         let _w = lock(&self.write_lock);
+        // Under the write lock: the cluster receives the writes in the order they apply here.
+        if let (true, Some(cluster)) = (send, self.cluster.get()) {
+            cluster.write(&upserts, &removed);
+        }
         {
             let mut log = lock(&self.writes);
             let now = Instant::now();

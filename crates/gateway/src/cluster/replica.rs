@@ -60,7 +60,17 @@ pub struct AccountCluster {
     last_size: AtomicU64,
     /// Shared snapshots loaded.
     loads: AtomicU64,
+    /// Writes of this replica not sent yet, in the order they were applied.
+    outbox: Mutex<std::collections::VecDeque<Write>>,
+    /// True while a task sends the outbox.
+    sending: std::sync::atomic::AtomicBool,
 }
+
+/// One write of this replica: shares created or changed, native ids revoked.
+type Write = (Vec<Arc<Share>>, Vec<String>);
+
+/// Most writes queued for the cluster while Redis does not answer.
+pub const MAX_OUTBOX: usize = 10_000;
 
 impl std::fmt::Debug for AccountCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,6 +101,8 @@ impl AccountCluster {
             loaded: tokio::sync::Notify::new(),
             last_size: AtomicU64::new(0),
             loads: AtomicU64::new(0),
+            outbox: Mutex::new(std::collections::VecDeque::new()),
+            sending: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -262,38 +274,75 @@ impl AccountCluster {
         }
     }
 
-    /// Catches up after Redis answers again (announcements may have been missed).
+    /// Catches up after Redis answers again (announcements may have been missed), and sends
+    /// the writes queued meanwhile.
     pub(super) async fn resync(&self, account: &Arc<Account>) {
+        self.send_outbox();
         self.sync(account).await;
     }
 
-    /// Sends a write made through this replica to the others (in the background; when Redis
-    /// does not answer, the others see it at their next crawl).
+    /// Sends a write made through this replica to the others: queued in the order the
+    /// writes were applied (the caller holds the account's write lock) and sent by one task at
+    /// a time, so the stream keeps that order. When Redis does not answer, the queue waits
+    /// (at most [`MAX_OUTBOX`] writes, the oldest dropped past it) and is sent on the next write
+    /// or when the replica re-joins.
     pub fn publish_write(&self, upserts: &[Arc<Share>], removed: &[String]) {
+        {
+            let mut outbox = lock(&self.outbox);
+            outbox.push_back((upserts.to_vec(), removed.to_vec()));
+            if outbox.len() > MAX_OUTBOX {
+                outbox.pop_front();
+                metrics::counter!("unishare_cluster_writes_total", "direction" => "dropped")
+                    .increment(1);
+                tracing::warn!(account = %self.key.account, "the cluster's write queue is full; the oldest write was dropped (other replicas see it at their next crawl)");
+            }
+        }
+        self.send_outbox();
+    }
+
+    /// Starts the sender of the write queue unless it runs.
+    fn send_outbox(&self) {
         let (Ok(rt), Some(me)) = (tokio::runtime::Handle::try_current(), self.me.upgrade()) else {
             return;
         };
-        let (upserts, removed) = (upserts.to_vec(), removed.to_vec());
+        if self.sending.swap(true, Ordering::AcqRel) {
+            return;
+        }
         rt.spawn(async move {
-            let message = super::events::write_message(&me.key.account, &me.shared.replica);
-            let out = writes::append(
-                &me.shared.conn,
-                &me.keys.writes,
-                &me.shared.replica,
-                &upserts,
-                &removed,
-                &me.shared.channel,
-                &message,
-            )
-            .await;
-            let outcome = if out.is_some() {
-                "published"
-            } else {
-                tracing::warn!(account = %me.key.account, "a write could not be sent to the cluster; other replicas see it at their next crawl");
-                "unsent"
-            };
-            metrics::counter!("unishare_cluster_writes_total", "direction" => outcome)
-                .increment((upserts.len() + removed.len()) as u64);
+            loop {
+                let next = lock(&me.outbox).front().cloned();
+                let Some((upserts, removed)) = next else {
+                    me.sending.store(false, Ordering::Release);
+                    // A write queued between the look and the flag: send it too.
+                    if lock(&me.outbox).is_empty() || me.sending.swap(true, Ordering::AcqRel) {
+                        return;
+                    }
+                    continue;
+                };
+                let message = super::events::write_message(&me.key.account, &me.shared.replica);
+                let sent = writes::append(
+                    &me.shared.conn,
+                    &me.keys.writes,
+                    &me.shared.replica,
+                    &upserts,
+                    &removed,
+                    &me.shared.channel,
+                    &message,
+                )
+                .await;
+                let n = (upserts.len() + removed.len()) as u64;
+                if sent.is_none() {
+                    metrics::counter!("unishare_cluster_writes_total", "direction" => "queued")
+                        .increment(n);
+                    tracing::warn!(account = %me.key.account, queued = lock(&me.outbox).len(),
+                        "a write could not be sent to the cluster yet; it is sent when Redis answers");
+                    me.sending.store(false, Ordering::Release);
+                    return;
+                }
+                lock(&me.outbox).pop_front();
+                metrics::counter!("unishare_cluster_writes_total", "direction" => "published")
+                    .increment(n);
+            }
         });
     }
 
