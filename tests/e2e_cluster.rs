@@ -448,3 +448,39 @@ async fn check_config_probe_asks_redis_and_never_prints_its_password() {
     assert!(!text.contains("hunter2"), "{text}");
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawler_killed_under_its_lease_is_replaced_once_the_lease_lapses() {
+    let r = redis();
+    let v = vendors(20).await;
+    // Cloudreve answers its list slowly: A is killed in the middle of its crawl.
+    v.cloudreve.faults().inject(
+        "list",
+        unishare_testkit::faults::Fault::Latency(Duration::from_secs(3)),
+        Some(1),
+    );
+    let cfg = cluster_config(&v, &r, "1h").replace("lease = \"5s\"", "lease = \"1s\"");
+    let mut a = Gateway::start(&cfg);
+    // A holds the lease of hq once its first list call arrived.
+    for _ in 0..200 {
+        if v.cloudreve.counters().get("list") >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(v.cloudreve.counters().get("list"), 1);
+    let b = Gateway::start(&cfg);
+    drop(std::mem::replace(&mut a, Gateway::start(&cfg))); // A is killed (SIGKILL) mid-crawl
+                                                           // B (and the new A) wait while the dead holder's lease lasts, then one of them crawls.
+    serves_everything(&b, &v).await;
+    serves_everything(&a, &v).await;
+    // The dead holder's list call, then one crawl for both replicas (the other one loaded it).
+    assert_eq!(v.cloudreve.counters().get("list"), 2);
+    let (_, accounts) = get(&b.url("/v1/accounts"), None).await;
+    let hq = accounts["accounts"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["account"] == "hq"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hq["state"], "fresh", "{hq}");
+}
