@@ -156,10 +156,25 @@ async fn serve(config: Option<PathBuf>) -> Result<(), String> {
 async fn revoke(config: Option<PathBuf>, args: &revoke_cmd::RevokeArgs) -> Result<(), String> {
     let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
     let state = AppState::from_config(config).map_err(|e| e.to_string())?;
-    match revoke_cmd::run(&state, args).await {
+    // In a cluster: the shared snapshots are read instead of crawling, and the revocations
+    // reach every replica at once.
+    state.join_cluster().await;
+    let outcome = revoke_cmd::run(&state, args).await;
+    settle(&state).await;
+    match outcome {
         Ok(true) => Ok(()),
         Ok(false) => Err("not every matched link was revoked".into()),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Before a command-line run exits: what it wrote reaches the `[cluster]` (bounded).
+async fn settle(state: &AppState) {
+    if !state
+        .settle_cluster(std::time::Duration::from_secs(10))
+        .await
+    {
+        eprintln!("warning: some changes could not be sent to the cluster (Redis does not answer); the replicas see them at their next crawl");
     }
 }
 
@@ -173,6 +188,8 @@ async fn export(
     let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
     let query = args.query(format).map_err(|e| e.to_string())?;
     let state = AppState::from_config(config).map_err(|e| e.to_string())?;
+    // In a cluster: a fresh shared snapshot is exported instead of crawling the vendor again.
+    state.join_cluster().await;
     let (mut out, label): (Box<dyn Write>, String) = match &output {
         Some(path) => {
             let file = create_output(path, args.include_passwords)
@@ -191,6 +208,7 @@ async fn export(
         .await
         .map_err(|e| e.to_string())?;
     eprint!("{}", report.summary(&label));
+    settle(&state).await;
     match report.failed() {
         0 => Ok(()),
         n => Err(format!(

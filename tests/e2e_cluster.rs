@@ -484,3 +484,50 @@ async fn a_crawler_killed_under_its_lease_is_replaced_once_the_lease_lapses() {
         .unwrap_or_default();
     assert_eq!(hq["state"], "fresh", "{hq}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_line_revoke_reads_the_cluster_and_reaches_every_replica() {
+    let r = redis();
+    let v = vendors(20).await;
+    let cfg = cluster_config(&v, &r, "1h");
+    let a = Gateway::start(&cfg);
+    a.ready().await;
+    serves_everything(&a, &v).await;
+    let before = list_calls(&v);
+    let victim = walk(&a, "account=hq&limit=100", None).await[0].clone();
+    // `unishare revoke` in its own process, over the same config: it loads the shared
+    // snapshots (no vendor list call) and its revocation (every link matching the victim's
+    // name) reaches replica A.
+    let (_, body) = get(&a.url(&format!("/v1/shares/{victim}")), None).await;
+    let name = body["name"].as_str().expect("name").to_owned();
+    let path = std::env::temp_dir().join(format!("unishare-cli-cluster-{}.toml", r.port()));
+    std::fs::write(&path, &cfg).expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unishare"))
+        .args([
+            "revoke",
+            "--yes",
+            "--account",
+            "hq",
+            "--q",
+            &name,
+            "--config",
+        ])
+        .arg(&path)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("revoke");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(list_calls(&v), before, "the command line crawled: {err}");
+    let gone = wait_until(|| async {
+        !walk(&a, "account=hq&limit=100", None)
+            .await
+            .contains(&victim)
+    })
+    .await;
+    assert!(
+        gone,
+        "replica A still lists the link revoked on the command line"
+    );
+    let _ = std::fs::remove_file(&path);
+}

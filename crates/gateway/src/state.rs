@@ -135,6 +135,15 @@ impl AppState {
         }
     }
 
+    /// Waits (at most `within`) until what this process wrote is sent to the `[cluster]`;
+    /// true without a cluster. For command-line runs, before they exit.
+    pub async fn settle_cluster(&self, within: Duration) -> bool {
+        match self.cluster.get() {
+            Some(c) => c.settle(within).await,
+            None => true,
+        }
+    }
+
     /// Starts the first crawl of every account in the background, and the session
     /// keep-alive of the accounts whose vendor needs one (`keep_alive.rs`).
     pub fn warm_up(&self) {

@@ -79,6 +79,22 @@ impl Cluster {
         self.conn.health.is_up()
     }
 
+    /// Waits, at most `within`, until every write and snapshot this replica made is sent to
+    /// Redis (a command-line run that revoked links exits after this); false when some were
+    /// not (Redis does not answer).
+    pub async fn settle(&self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.accounts.values().all(|(_, ac)| ac.settled()) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Handles an announcement about `account` (in its own task).
     fn dispatch(&self, account: &str, generation: Option<u64>) {
         let Some((account, ac)) = self.accounts.get(account) else {

@@ -60,6 +60,8 @@ pub struct AccountCluster {
     last_size: AtomicU64,
     /// Shared snapshots loaded.
     loads: AtomicU64,
+    /// Snapshot publishes under way.
+    publishes: AtomicU64,
     /// Writes of this replica not sent yet, in the order they were applied.
     outbox: Mutex<std::collections::VecDeque<Write>>,
     /// True while a task sends the outbox.
@@ -101,6 +103,7 @@ impl AccountCluster {
             loaded: tokio::sync::Notify::new(),
             last_size: AtomicU64::new(0),
             loads: AtomicU64::new(0),
+            publishes: AtomicU64::new(0),
             outbox: Mutex::new(std::collections::VecDeque::new()),
             sending: std::sync::atomic::AtomicBool::new(false),
         })
@@ -281,6 +284,13 @@ impl AccountCluster {
         self.sync(account).await;
     }
 
+    /// True when nothing of this replica waits to be sent (writes, a snapshot publish).
+    pub fn settled(&self) -> bool {
+        lock(&self.outbox).is_empty()
+            && !self.sending.load(Ordering::Acquire)
+            && self.publishes.load(Ordering::Acquire) == 0
+    }
+
     /// Sends a write made through this replica to the others: queued in the order the
     /// writes were applied (the caller holds the account's write lock) and sent by one task at
     /// a time, so the stream keeps that order. When Redis does not answer, the queue waits
@@ -355,7 +365,10 @@ impl AccountCluster {
         };
         // Every write applied so far is in the snapshot the crawl installed.
         let writes_held = lock(&self.last_write).clone();
+        self.publishes.fetch_add(1, Ordering::AcqRel);
         rt.spawn(async move {
+            // Counted down however the task ends.
+            let _done = Countdown(&me.publishes);
             let key = me.key.clone();
             let encoded =
                 tokio::task::spawn_blocking(move || crate::store::encode_snapshot(&key, &snap))
@@ -447,6 +460,15 @@ impl crate::account::Coordinator for AccountCluster {
             loads: self.loads(),
             up: self.redis_up(),
         }
+    }
+}
+
+/// Decrements its counter when dropped.
+struct Countdown<'a>(&'a AtomicU64);
+
+impl Drop for Countdown<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
