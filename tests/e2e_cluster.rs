@@ -531,3 +531,42 @@ async fn a_command_line_revoke_reads_the_cluster_and_reaches_every_replica() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_stopped_with_sigterm_hands_its_lease_over_at_once() {
+    let r = redis();
+    let v = vendors(20).await;
+    v.cloudreve.faults().inject(
+        "list",
+        unishare_testkit::faults::Fault::Latency(Duration::from_secs(3)),
+        Some(1),
+    );
+    // A lease of 1 h: only its release at shutdown lets another replica crawl within the test.
+    let cfg = cluster_config(&v, &r, "1h")
+        .replace("lease = \"5s\"", "lease = \"1h\"")
+        .replace(
+            "max_stale = \"1h\"",
+            "max_stale = \"1h\"\ncold_wait = \"100ms\"",
+        );
+    let mut a = Gateway::start(&cfg);
+    for _ in 0..200 {
+        if v.cloudreve.counters().get("list") >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let b = Gateway::start(&cfg);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &a.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    for _ in 0..200 {
+        if a.try_wait().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(a.try_wait().is_some(), "A did not stop");
+    serves_everything(&b, &v).await;
+}

@@ -70,6 +70,8 @@ pub async fn serve(
     state.join_cluster().await;
     state.warm_up();
     let limits = state.config.limits.clone();
-    let app = router(state);
-    crate::listener::serve(listener, app, &limits, shutdown).await
+    let app = router(Arc::clone(&state));
+    let served = crate::listener::serve(listener, app, &limits, shutdown).await;
+    state.leave_cluster().await;
+    served
 }

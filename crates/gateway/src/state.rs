@@ -144,6 +144,13 @@ impl AppState {
         }
     }
 
+    /// At shutdown: the `[cluster]` gets what is queued and the leases back (bounded).
+    pub async fn leave_cluster(&self) {
+        if let Some(c) = self.cluster.get() {
+            c.leave(Duration::from_secs(2)).await;
+        }
+    }
+
     /// Starts the first crawl of every account in the background, and the session
     /// keep-alive of the accounts whose vendor needs one (`keep_alive.rs`).
     pub fn warm_up(&self) {

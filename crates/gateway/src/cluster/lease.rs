@@ -61,6 +61,26 @@ pub struct Lease {
     pub fence: u64,
     lost: Arc<AtomicBool>,
     renewal: tokio::task::JoinHandle<()>,
+    /// Where the replica keeps the leases it holds (freed together at shutdown).
+    registry: Option<Held>,
+}
+
+/// The leases a replica holds, by key: token (see [`release_all`]).
+pub type Held = Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>;
+
+fn lock_held(held: &Held) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+    held.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Frees every lease in `held` now (a replica shutting down), so that another replica takes
+/// over at once instead of after the lease's duration. Bounded by the command deadline.
+pub async fn release_all(conn: &Conn, held: &Held) {
+    let leases: Vec<(String, String)> = lock_held(held).drain().collect();
+    for (key, token) in leases {
+        let mut inv = RELEASE.prepare_invoke();
+        inv.key(&key).arg(&token);
+        let _: Option<i64> = conn.eval("lease_release", &inv).await;
+    }
 }
 
 /// What an attempt to take the lease found.
@@ -111,7 +131,15 @@ impl Lease {
             fence,
             lost,
             renewal,
+            registry: None,
         })
+    }
+
+    /// Records the lease in `held` while it lives.
+    pub fn register(mut self, held: &Held) -> Lease {
+        lock_held(held).insert(self.key.clone(), self.token.clone());
+        self.registry = Some(Arc::clone(held));
+        self
     }
 
     /// True once a renewal found the lease taken by someone else or gone.
@@ -141,6 +169,9 @@ async fn renew(conn: Conn, key: String, token: String, ttl: Duration, lost: Arc<
 impl Drop for Lease {
     fn drop(&mut self) {
         self.renewal.abort();
+        if let Some(held) = &self.registry {
+            lock_held(held).remove(&self.key);
+        }
         let (conn, key, token) = (self.conn.clone(), self.key.clone(), self.token.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {

@@ -43,10 +43,13 @@ pub(crate) struct Shared {
     /// `{ns}:events`.
     channel: String,
     lease: Duration,
+    /// The leases this replica holds now.
+    leases: lease::Held,
 }
 
 /// A replica's membership of the cluster.
 pub struct Cluster {
+    leases: lease::Held,
     conn: Conn,
     client: redis::Client,
     channel: String,
@@ -93,6 +96,14 @@ impl Cluster {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Leaves the cluster at shutdown: sends what is queued (at most `within`) and frees the
+    /// leases this replica holds, so that another replica crawls at once instead of waiting
+    /// for them to lapse (a rolling restart of the crawling replica).
+    pub async fn leave(&self, within: Duration) {
+        self.settle(within).await;
+        lease::release_all(&self.conn, &self.leases).await;
     }
 
     /// Handles an announcement about `account` (in its own task).
@@ -177,6 +188,7 @@ pub async fn join(config: &Config, accounts: &[Arc<Account>]) -> Option<Arc<Clus
         replica: replica.clone(),
         channel: format!("{}:events", cfg.namespace),
         lease: cfg.lease,
+        leases: Default::default(),
     });
     let mut by_name = HashMap::new();
     let mut joined = Vec::new();
@@ -194,6 +206,7 @@ pub async fn join(config: &Config, accounts: &[Arc<Account>]) -> Option<Arc<Clus
         joined.push((Arc::clone(account), ac));
     }
     let cluster = Arc::new(Cluster {
+        leases: Arc::clone(&shared.leases),
         conn,
         client,
         channel: shared.channel.clone(),

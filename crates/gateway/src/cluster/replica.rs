@@ -152,6 +152,7 @@ impl AccountCluster {
             .await
             {
                 Acquire::Held(lease) => {
+                    let lease = lease.register(&self.shared.leases);
                     // The previous holder may have published and let go between this
                     // replica's look and its lease: look again before calling the vendor.
                     if let Some(snap) = fresh_snapshot(self.sync(account).await, account) {

@@ -258,6 +258,7 @@ fn replica(
         replica: name.into(),
         channel: "t:events".into(),
         lease: Duration::from_secs(5),
+        leases: Default::default(),
     });
     let key = crate::store::StoreKey {
         account: "hq".into(),
