@@ -209,6 +209,15 @@ impl Account {
         self.data.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// How long ago the data served was read from the vendor; `None` without a snapshot or
+    /// while it is the one restored from the store (whose age is unknown until a crawl).
+    pub fn data_age(&self) -> Option<Duration> {
+        if self.restored.load(Ordering::Acquire) {
+            return None;
+        }
+        self.current().map(|s| s.built_at.elapsed())
+    }
+
     /// True once the first crawl has finished, successfully or not (readiness).
     pub fn settled(&self) -> bool {
         self.settled.load(Ordering::Relaxed)

@@ -185,6 +185,13 @@ impl AccountCluster {
             self.catch_up(account, false).await;
             return Sync::Current(probe.age);
         }
+        // This replica's own data is newer (it crawled alone while Redis was away from it):
+        // keep it; the next refresh meets the cluster again.
+        if let Some(ours) = account.data_age().filter(|ours| *ours < probe.age) {
+            *lock(&self.held) = probe.uid.clone();
+            self.catch_up(account, false).await;
+            return Sync::Current(ours);
+        }
         let size = self.last_size.load(Ordering::Relaxed) as usize;
         let Some((probe, data)) = snapshots::fetch(conn, &self.keys, size).await else {
             return Sync::Unavailable;

@@ -365,3 +365,55 @@ fn replicas_share_keys_only_for_the_same_source() {
         assert_ne!(a.writes, b.writes);
     }
 }
+
+#[tokio::test]
+async fn a_replica_keeps_its_own_newer_data_over_an_older_shared_snapshot() {
+    use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
+    let r = redis();
+    let c = conn(&r);
+    let sim = CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: 10,
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let b = replica(&c, &sim, "rb");
+    let mine = b.start_crawl().await.expect("B crawls");
+    let key = crate::store::StoreKey {
+        account: "hq".into(),
+        source: format!("cloudreve {}", sim.base_url()),
+    };
+    let keys = Keys::of("t", &key);
+    // Another replica publishes a snapshot of a crawl an hour old (a newer generation).
+    let data = crate::store::encode_snapshot(&key, &mine).expect("encode");
+    let _: Option<()> = c
+        .run(
+            "test",
+            redis::cmd("SET")
+                .arg(&keys.lease)
+                .arg("rx:99")
+                .arg("PX")
+                .arg(60_000),
+        )
+        .await;
+    let old = Publish {
+        token: "rx:99",
+        generation: 99,
+        data: &data,
+        age: Duration::from_secs(3600),
+        writes: "0-0",
+        channel: "t:events",
+        message: "{}",
+        uid: "old",
+    };
+    assert_eq!(snapshots::publish(&c, &keys, &old).await, Published::Yes);
+    let calls = sim.counters().get("list");
+    let kept = b.start_crawl().await.expect("refresh");
+    assert_eq!(
+        kept.generation, mine.generation,
+        "B replaced newer data by older"
+    );
+    assert_eq!(b.cluster().expect("cluster").info().loads, 0);
+    assert!(b.data_age().expect("age") < Duration::from_secs(60));
+    assert_eq!(sim.counters().get("list"), calls);
+}
