@@ -449,19 +449,15 @@ async fn check_config_probe_asks_redis_and_never_prints_its_password() {
     let _ = std::fs::remove_file(&path);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crawler_killed_under_its_lease_is_replaced_once_the_lease_lapses() {
-    let r = redis();
-    let v = vendors(20).await;
-    // Cloudreve answers its list slowly: A is killed in the middle of its crawl.
+/// Starts replica A over `cfg` with Cloudreve's first list answer held back 3 s, and returns
+/// once that list call arrived: A then holds hq's lease in the middle of its crawl.
+async fn start_slow_crawler(v: &Vendors, cfg: &str) -> Gateway {
     v.cloudreve.faults().inject(
         "list",
         unishare_testkit::faults::Fault::Latency(Duration::from_secs(3)),
         Some(1),
     );
-    let cfg = cluster_config(&v, &r, "1h").replace("lease = \"5s\"", "lease = \"1s\"");
-    let mut a = Gateway::start(&cfg);
-    // A holds the lease of hq once its first list call arrived.
+    let a = Gateway::start(cfg);
     for _ in 0..200 {
         if v.cloudreve.counters().get("list") >= 1 {
             break;
@@ -469,9 +465,20 @@ async fn a_crawler_killed_under_its_lease_is_replaced_once_the_lease_lapses() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(v.cloudreve.counters().get("list"), 1);
+    a
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawler_killed_under_its_lease_is_replaced_once_the_lease_lapses() {
+    let r = redis();
+    let v = vendors(20).await;
+    // A is killed in the middle of its crawl.
+    let cfg = cluster_config(&v, &r, "1h").replace("lease = \"5s\"", "lease = \"1s\"");
+    let mut a = start_slow_crawler(&v, &cfg).await;
     let b = Gateway::start(&cfg);
-    drop(std::mem::replace(&mut a, Gateway::start(&cfg))); // A is killed (SIGKILL) mid-crawl
-                                                           // B (and the new A) wait while the dead holder's lease lasts, then one of them crawls.
+    // A is killed (SIGKILL) mid-crawl and started again; B and the new A wait while the dead
+    // holder's lease lasts, then one of them crawls.
+    drop(std::mem::replace(&mut a, Gateway::start(&cfg)));
     serves_everything(&b, &v).await;
     serves_everything(&a, &v).await;
     // The dead holder's list call, then one crawl for both replicas (the other one loaded it).
@@ -536,11 +543,6 @@ async fn a_command_line_revoke_reads_the_cluster_and_reaches_every_replica() {
 async fn a_replica_stopped_with_sigterm_hands_its_lease_over_at_once() {
     let r = redis();
     let v = vendors(20).await;
-    v.cloudreve.faults().inject(
-        "list",
-        unishare_testkit::faults::Fault::Latency(Duration::from_secs(3)),
-        Some(1),
-    );
     // A lease of 1 h: only its release at shutdown lets another replica crawl within the test.
     let cfg = cluster_config(&v, &r, "1h")
         .replace("lease = \"5s\"", "lease = \"1h\"")
@@ -548,13 +550,7 @@ async fn a_replica_stopped_with_sigterm_hands_its_lease_over_at_once() {
             "max_stale = \"1h\"",
             "max_stale = \"1h\"\ncold_wait = \"100ms\"",
         );
-    let mut a = Gateway::start(&cfg);
-    for _ in 0..200 {
-        if v.cloudreve.counters().get("list") >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut a = start_slow_crawler(&v, &cfg).await;
     let b = Gateway::start(&cfg);
     let status = std::process::Command::new("kill")
         .args(["-TERM", &a.pid().to_string()])

@@ -260,38 +260,42 @@ fn replica(
         lease: Duration::from_secs(5),
         leases: Default::default(),
     });
-    let key = crate::store::StoreKey {
+    a.attach_cluster(super::AccountCluster::new(shared, hq_key(sim)));
+    a
+}
+
+/// A Cloudreve simulator with `shares` links.
+async fn cloudreve(shares: usize) -> unishare_testkit::cloudreve::CloudreveSim {
+    use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
+    CloudreveSim::start(CloudreveSimConfig {
+        seed_shares: shares,
+        ..Default::default()
+    })
+    .await
+    .expect("sim")
+}
+
+/// The store key [`replica`] gives account `hq` over `sim`.
+fn hq_key(sim: &unishare_testkit::cloudreve::CloudreveSim) -> crate::store::StoreKey {
+    crate::store::StoreKey {
         account: "hq".into(),
         source: format!("cloudreve {}", sim.base_url()),
-    };
-    a.attach_cluster(super::AccountCluster::new(shared, key));
-    a
+    }
 }
 
 #[tokio::test]
 async fn a_second_replica_loads_instead_of_crawling_and_shares_a_failure() {
-    use unishare_testkit::cloudreve::{fault, CloudreveSim, CloudreveSimConfig};
+    use unishare_testkit::cloudreve::fault;
     let r = redis();
     let c = conn(&r);
-    let sim = CloudreveSim::start(CloudreveSimConfig {
-        seed_shares: 30,
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = cloudreve(30).await;
     let a = replica(&c, &sim, "ra");
     let b = replica(&c, &sim, "rb");
     let crawled = a.start_crawl().await.expect("A crawls");
     assert_eq!(crawled.shares.len(), 30);
     let calls = sim.counters().get("list");
     // A publishes in the background.
-    let keys = Keys::of(
-        "t",
-        &crate::store::StoreKey {
-            account: "hq".into(),
-            source: format!("cloudreve {}", sim.base_url()),
-        },
-    );
+    let keys = Keys::of("t", &hq_key(&sim));
     for _ in 0..200 {
         if snapshots::probe(&c, &keys).await.map(|p| p.generation) > Some(0) {
             break;
@@ -368,21 +372,12 @@ fn replicas_share_keys_only_for_the_same_source() {
 
 #[tokio::test]
 async fn a_replica_keeps_its_own_newer_data_over_an_older_shared_snapshot() {
-    use unishare_testkit::cloudreve::{CloudreveSim, CloudreveSimConfig};
     let r = redis();
     let c = conn(&r);
-    let sim = CloudreveSim::start(CloudreveSimConfig {
-        seed_shares: 10,
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = cloudreve(10).await;
     let b = replica(&c, &sim, "rb");
     let mine = b.start_crawl().await.expect("B crawls");
-    let key = crate::store::StoreKey {
-        account: "hq".into(),
-        source: format!("cloudreve {}", sim.base_url()),
-    };
+    let key = hq_key(&sim);
     let keys = Keys::of("t", &key);
     // Another replica publishes a snapshot of a crawl an hour old (a newer generation).
     let data = crate::store::encode_snapshot(&key, &mine).expect("encode");
