@@ -27,6 +27,7 @@ mod write_log;
 pub use coordinator::{Coordinator, CoordinatorInfo, CrawlPermit, Refresh};
 pub use crawl::CrawlFuture;
 pub use state::{AccountRead, SyncState};
+pub use write_log::{fold, Change};
 
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Utc};

@@ -7,36 +7,46 @@ use std::time::Instant;
 use unishare_core::Share;
 
 /// One write made through the gateway.
-pub(super) enum Change {
+#[derive(Clone)]
+pub enum Change {
     /// A share created or changed.
     Upsert(Arc<Share>),
     /// A share revoked, by native id.
     Remove(String),
 }
 
+/// Folds writes in order: the last change of each share wins (an upsert after a revoke
+/// brings the share back; a revoke after an upsert drops it).
+pub fn fold(changes: impl IntoIterator<Item = Change>) -> (Vec<Arc<Share>>, Vec<String>) {
+    let mut upserts: Vec<Arc<Share>> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    for change in changes {
+        match change {
+            Change::Upsert(s) => {
+                removed.retain(|r| *r != s.native_id);
+                upserts.retain(|u| u.native_id != s.native_id);
+                upserts.push(s);
+            }
+            Change::Remove(id) => {
+                upserts.retain(|u| u.native_id != id);
+                removed.retain(|r| *r != id);
+                removed.push(id);
+            }
+        }
+    }
+    (upserts, removed)
+}
+
 impl Account {
     /// The writes logged since `since`, folded: the last change of each share wins.
     pub(super) fn changes_since(&self, since: Instant) -> (Vec<Arc<Share>>, Vec<String>) {
         let writes = lock(&self.writes);
-        let mut upserts: Vec<Arc<Share>> = Vec::new();
-        let mut removed = Vec::new();
-        for (at, change) in writes.iter() {
-            if *at < since {
-                continue;
-            }
-            match change {
-                Change::Upsert(s) => {
-                    removed.retain(|r: &String| *r != s.native_id);
-                    upserts.retain(|u| u.native_id != s.native_id);
-                    upserts.push(Arc::clone(s));
-                }
-                Change::Remove(id) => {
-                    upserts.retain(|u| u.native_id != *id);
-                    removed.push(id.clone());
-                }
-            }
-        }
-        (upserts, removed)
+        fold(
+            writes
+                .iter()
+                .filter(|(at, _)| *at >= since)
+                .map(|(_, change)| change.clone()),
+        )
     }
 
     /// Applies a write made through the gateway to the snapshot at once (read-your-writes),

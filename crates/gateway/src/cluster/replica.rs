@@ -6,7 +6,7 @@ use super::lease::{Acquire, Lease};
 use super::snapshots::{self, Keys, Publish, Published};
 use super::writes;
 use super::Shared;
-use crate::account::{Account, CoordinatorInfo, CrawlPermit, Refresh};
+use crate::account::{Account, Change, CoordinatorInfo, CrawlPermit, Refresh};
 use crate::snapshot::Snapshot;
 use crate::store::StoreKey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -255,10 +255,14 @@ impl AccountCluster {
                 return;
             };
             let n = entries.len();
-            let (upserts, removed) = fold(
+            let (upserts, removed) = crate::account::fold(
                 entries
                     .into_iter()
-                    .filter(|e| own || e.origin != self.shared.replica),
+                    .filter(|e| own || e.origin != self.shared.replica)
+                    .flat_map(|e| {
+                        let removed = e.removed.into_iter().map(Change::Remove);
+                        e.upserts.into_iter().map(Change::Upsert).chain(removed)
+                    }),
             );
             if !upserts.is_empty() || !removed.is_empty() {
                 metrics::counter!("unishare_cluster_writes_total", "direction" => "applied")
@@ -491,23 +495,4 @@ fn fresh_snapshot(found: Sync, account: &Account) -> Option<Arc<Snapshot>> {
 fn alone() -> Plan {
     metrics::counter!("unishare_cluster_fallback_crawls_total").increment(1);
     Plan::Crawl(None)
-}
-
-/// Folds entries in order: the last change of each share wins.
-fn fold(entries: impl Iterator<Item = writes::Entry>) -> (Vec<Arc<Share>>, Vec<String>) {
-    let mut upserts: Vec<Arc<Share>> = Vec::new();
-    let mut removed: Vec<String> = Vec::new();
-    for e in entries {
-        for s in e.upserts {
-            removed.retain(|r| *r != s.native_id);
-            upserts.retain(|u| u.native_id != s.native_id);
-            upserts.push(s);
-        }
-        for r in e.removed {
-            upserts.retain(|u| u.native_id != r);
-            removed.retain(|x| *x != r);
-            removed.push(r);
-        }
-    }
-    (upserts, removed)
 }

@@ -28,6 +28,29 @@ fn permissions(l: &SimLink, version: ServerVersion) -> Value {
     }
 }
 
+/// The link's own fields, from `path` to `is_expired`, as both the user and the admin
+/// endpoints write them (in this order).
+fn link_fields(
+    m: &mut Map<String, Value>,
+    l: &SimLink,
+    base: &str,
+    zone: FixedOffset,
+    now: DateTime<Utc>,
+) {
+    m.insert("path".into(), json!(l.path));
+    m.insert("obj_name".into(), json!(l.obj_name()));
+    m.insert("is_dir".into(), json!(l.is_dir));
+    m.insert("token".into(), json!(l.token));
+    m.insert("link".into(), json!(link_url(base, l)));
+    m.insert("view_cnt".into(), json!(l.view_cnt));
+    m.insert("ctime".into(), json!(iso(l.ctime, zone)));
+    m.insert(
+        "expire_date".into(),
+        json!(l.expire.map(|e| iso(e, zone)).unwrap_or_default()),
+    );
+    m.insert("is_expired".into(), json!(l.is_expired(now)));
+}
+
 /// The fields every user-endpoint record shares.
 fn common(
     l: &SimLink,
@@ -44,18 +67,7 @@ fn common(
     m.insert("username".into(), json!(l.owner));
     m.insert("repo_id".into(), json!(l.repo_id));
     m.insert("repo_name".into(), json!(repo_name));
-    m.insert("path".into(), json!(l.path));
-    m.insert("obj_name".into(), json!(l.obj_name()));
-    m.insert("is_dir".into(), json!(l.is_dir));
-    m.insert("token".into(), json!(l.token));
-    m.insert("link".into(), json!(link_url(base, l)));
-    m.insert("view_cnt".into(), json!(l.view_cnt));
-    m.insert("ctime".into(), json!(iso(l.ctime, zone)));
-    m.insert(
-        "expire_date".into(),
-        json!(l.expire.map(|e| iso(e, zone)).unwrap_or_default()),
-    );
-    m.insert("is_expired".into(), json!(l.is_expired(now)));
+    link_fields(&mut m, l, base, zone, now);
     m
 }
 
@@ -161,18 +173,7 @@ pub(crate) fn admin_detail(
         "repo_name".into(),
         json!(repo.map(|r| r.name.clone()).unwrap_or_default()),
     );
-    m.insert("path".into(), json!(l.path));
-    m.insert("obj_name".into(), json!(l.obj_name()));
-    m.insert("is_dir".into(), json!(l.is_dir));
-    m.insert("token".into(), json!(l.token));
-    m.insert("link".into(), json!(link_url(base, l)));
-    m.insert("view_cnt".into(), json!(l.view_cnt));
-    m.insert("ctime".into(), json!(iso(l.ctime, zone)));
-    m.insert(
-        "expire_date".into(),
-        json!(l.expire.map(|e| iso(e, zone)).unwrap_or_default()),
-    );
-    m.insert("is_expired".into(), json!(l.is_expired(now)));
+    link_fields(&mut m, l, base, zone, now);
     m.insert("permissions".into(), permissions(l, ServerVersion::V3));
     if !l.is_dir {
         let size = repo

@@ -358,15 +358,7 @@ async fn get_one(
     let _ = enter!(st, "get", req);
     let store = st.lock();
     match store.link(&token) {
-        Some(l) => Json(detail(
-            l,
-            &store,
-            &st.base_url(),
-            st.zone(),
-            st.config.version,
-            Utc::now(),
-        ))
-        .into_response(),
+        Some(l) => detail_answer(&st, &store, l),
         None => error(StatusCode::NOT_FOUND, &format!("token {token} not found.")),
     }
 }
@@ -495,15 +487,7 @@ async fn create(State(st): State<Arc<SimState>>, req: Request) -> Response {
         }
     };
     let l = store.link(&token).expect("just stored");
-    Json(detail(
-        l,
-        &store,
-        &st.base_url(),
-        st.zone(),
-        version,
-        Utc::now(),
-    ))
-    .into_response()
+    detail_answer(&st, &store, l)
 }
 
 async fn update(
@@ -545,15 +529,7 @@ async fn update(
         link.expire = Some(e);
     }
     let l = store.link(&token).expect("present");
-    Json(detail(
-        l,
-        &store,
-        &st.base_url(),
-        st.zone(),
-        version,
-        Utc::now(),
-    ))
-    .into_response()
+    detail_answer(&st, &store, l)
 }
 
 async fn delete(
@@ -571,4 +547,21 @@ async fn delete(
     }
     store.links.retain(|l| l.token != token);
     Json(json!({"success": true})).into_response()
+}
+
+/// The detail of `l` as the configured seahub version answers it (create, update, get).
+fn detail_answer(
+    st: &SimState,
+    store: &super::store::Store,
+    l: &super::store::SimLink,
+) -> Response {
+    Json(detail(
+        l,
+        store,
+        &st.base_url(),
+        st.zone(),
+        st.config.version,
+        Utc::now(),
+    ))
+    .into_response()
 }
